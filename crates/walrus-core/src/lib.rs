@@ -1,0 +1,13 @@
+//! The Walrus data plane: RedStuff (RS2) encoding and decoding, blob IDs, Merkle trees,
+//! metadata, slivers, recovery symbols, inconsistency proofs, signed messages and BLS
+//! certificates, and the BFT arithmetic behind them.
+//!
+//! Architecture invariant: this crate does no IO and knows nothing about Sui, networks or
+//! storage engines. Every wire type has the exact BCS layout of the reference implementation.
+
+pub mod bft;
+pub mod ids;
+pub mod keys;
+pub mod messages;
+
+pub use ids::{BlobId, Epoch, ObjectId, ShardIndex, SliverIndex, SliverPairIndex};

@@ -1,0 +1,1 @@
+//! Signed protocol messages and certificates (filled in by the messages work).
