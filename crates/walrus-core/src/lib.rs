@@ -6,8 +6,11 @@
 //! storage engines. Every wire type has the exact BCS layout of the reference implementation.
 
 pub mod bft;
+pub mod encoding;
 pub mod ids;
 pub mod keys;
+pub mod merkle;
 pub mod messages;
+pub mod metadata;
 
 pub use ids::{BlobId, Epoch, ObjectId, ShardIndex, SliverIndex, SliverPairIndex};

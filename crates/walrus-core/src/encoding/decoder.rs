@@ -1,0 +1,209 @@
+//! Decoding a blob from `n - 2f` primary slivers or `n - f` secondary slivers, with the
+//! reference's consistency checks.
+
+use rayon::prelude::*;
+
+use super::{
+    Axis, EncodingAxis, EncodingError, PrimarySliver, SliverData, compute_metadata, rs,
+};
+use crate::{ids::SliverIndex, metadata::VerifiedBlobMetadataWithId};
+
+/// How much to check a decoded blob against its metadata.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ConsistencyCheck {
+    /// Return the decoded bytes without checks (the slivers were verified one by one).
+    Skip,
+    /// Rebuild the `n - 2f` systematic primary slivers from the decoded blob and check their
+    /// Merkle roots against the metadata. Readers that pass this check all read the same bytes.
+    #[default]
+    Default,
+    /// Re-encode the whole blob and compare the blob ID.
+    Strict,
+}
+
+/// Why a blob could not be decoded.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DecodeError {
+    /// Too few usable distinct slivers.
+    #[error("not enough slivers to decode: have {have} usable distinct {axis} slivers, need {need}")]
+    NotEnoughSlivers {
+        /// The axis of the slivers given.
+        axis: Axis,
+        /// Usable distinct slivers given.
+        have: usize,
+        /// Slivers needed.
+        need: usize,
+    },
+    /// The decoded blob does not match the metadata: the blob was encoded inconsistently.
+    #[error("the decoded blob is inconsistent with its metadata (blob is invalid)")]
+    InconsistentBlob,
+    /// Encoding failed while checking.
+    #[error(transparent)]
+    Encoding(#[from] EncodingError),
+}
+
+/// Decodes the blob of `metadata` from slivers of axis `T`.
+///
+/// Needs `n - 2f` distinct primary slivers or `n - f` distinct secondary slivers; slivers with an
+/// out-of-range index, a wrong symbol size or a wrong length are skipped, as are duplicates and
+/// surplus slivers. Slivers are not verified here: verify each one as it arrives (see
+/// [`SliverData::verify`]) or use a consistency check.
+pub fn decode<T: EncodingAxis>(
+    metadata: &VerifiedBlobMetadataWithId,
+    slivers: impl IntoIterator<Item = SliverData<T>>,
+    check: ConsistencyCheck,
+) -> Result<Vec<u8>, DecodeError> {
+    let config = metadata.config();
+    let n = config.n_shards_usize();
+    let symbol_size = usize::from(metadata.symbol_size());
+    let n_rows = usize::from(config.n_primary_source_symbols());
+    let n_columns = usize::from(config.n_secondary_source_symbols());
+    let need = usize::from(config.n_source_symbols(T::AXIS));
+    let sliver_len = usize::from(config.n_symbols_in_sliver(T::AXIS)) * symbol_size;
+
+    let mut seen = vec![false; n];
+    let mut chosen: Vec<SliverData<T>> = Vec::with_capacity(need);
+    for sliver in slivers {
+        let index = sliver.index().as_usize();
+        if chosen.len() == need {
+            break;
+        }
+        if index >= n
+            || seen[index]
+            || usize::from(sliver.symbol_size().get()) != symbol_size
+            || sliver.data().len() != sliver_len
+        {
+            continue;
+        }
+        seen[index] = true;
+        chosen.push(sliver);
+    }
+    if chosen.len() < need {
+        return Err(DecodeError::NotEnoughSlivers {
+            axis: T::AXIS,
+            have: chosen.len(),
+            need,
+        });
+    }
+
+    let row_bytes = n_columns * symbol_size;
+    let mut matrix = vec![0u8; n_rows * row_bytes];
+    match T::AXIS {
+        Axis::Primary => decode_columns(&chosen, &mut matrix, n, n_rows, n_columns, symbol_size)?,
+        Axis::Secondary => decode_rows(&chosen, &mut matrix, n, n_columns, symbol_size)?,
+    }
+    let length = usize::try_from(metadata.metadata().unencoded_length())
+        .map_err(|_| DecodeError::InconsistentBlob)?;
+    // The padding must be zero: otherwise the encoding was not of these `length` bytes.
+    if matrix[length..].iter().any(|&byte| byte != 0) {
+        return Err(DecodeError::InconsistentBlob);
+    }
+    matrix.truncate(length);
+    check_consistency(metadata, &matrix, check)?;
+    Ok(matrix)
+}
+
+/// Primary slivers are rows: decode each column position from `n - 2f` rows.
+fn decode_columns<T: EncodingAxis>(
+    slivers: &[SliverData<T>],
+    matrix: &mut [u8],
+    n: usize,
+    n_rows: usize,
+    n_columns: usize,
+    symbol_size: usize,
+) -> Result<(), DecodeError> {
+    let row_bytes = n_columns * symbol_size;
+    if slivers.iter().all(|sliver| sliver.index().as_usize() < n_rows) {
+        // Systematic fast path: the slivers are the source rows.
+        for sliver in slivers {
+            let row = sliver.index().as_usize();
+            matrix[row * row_bytes..(row + 1) * row_bytes].copy_from_slice(sliver.data());
+        }
+        return Ok(());
+    }
+    let columns: Vec<Vec<u8>> = (0..n_columns)
+        .into_par_iter()
+        .map(|column| {
+            let symbols = slivers.iter().map(|sliver| {
+                let at = column * symbol_size;
+                (sliver.index().as_usize(), &sliver.data()[at..at + symbol_size])
+            });
+            rs::decode(n_rows, n, symbol_size, symbols)
+                .map_err(EncodingError::ReedSolomon)?
+                .ok_or(DecodeError::InconsistentBlob)
+        })
+        .collect::<Result<_, DecodeError>>()?;
+    matrix
+        .par_chunks_exact_mut(row_bytes)
+        .enumerate()
+        .for_each(|(row, out)| {
+            for (column, cells) in columns.iter().enumerate() {
+                out[column * symbol_size..(column + 1) * symbol_size]
+                    .copy_from_slice(&cells[row * symbol_size..(row + 1) * symbol_size]);
+            }
+        });
+    Ok(())
+}
+
+/// Secondary slivers are columns: decode each row from `n - f` columns.
+fn decode_rows<T: EncodingAxis>(
+    slivers: &[SliverData<T>],
+    matrix: &mut [u8],
+    n: usize,
+    n_columns: usize,
+    symbol_size: usize,
+) -> Result<(), DecodeError> {
+    let row_bytes = n_columns * symbol_size;
+    matrix
+        .par_chunks_exact_mut(row_bytes)
+        .enumerate()
+        .try_for_each(|(row, out)| {
+            let symbols = slivers.iter().map(|sliver| {
+                let at = row * symbol_size;
+                (sliver.index().as_usize(), &sliver.data()[at..at + symbol_size])
+            });
+            let decoded = rs::decode(n_columns, n, symbol_size, symbols)
+                .map_err(EncodingError::ReedSolomon)?
+                .ok_or(DecodeError::InconsistentBlob)?;
+            out.copy_from_slice(&decoded);
+            Ok(())
+        })
+}
+
+fn check_consistency(
+    metadata: &VerifiedBlobMetadataWithId,
+    blob: &[u8],
+    check: ConsistencyCheck,
+) -> Result<(), DecodeError> {
+    match check {
+        ConsistencyCheck::Skip => Ok(()),
+        ConsistencyCheck::Strict => {
+            let recomputed = compute_metadata(metadata.config(), blob)?;
+            if recomputed.blob_id() == metadata.blob_id() {
+                Ok(())
+            } else {
+                Err(DecodeError::InconsistentBlob)
+            }
+        }
+        ConsistencyCheck::Default => {
+            let config = metadata.config();
+            let symbol_size = metadata.symbol_size();
+            let row_bytes =
+                usize::from(config.n_secondary_source_symbols()) * usize::from(symbol_size);
+            let n_rows = usize::from(config.n_primary_source_symbols());
+            let symbol_size = std::num::NonZeroU16::new(symbol_size)
+                .ok_or(DecodeError::InconsistentBlob)?;
+            (0..n_rows).into_par_iter().try_for_each(|row| {
+                let mut bytes = vec![0u8; row_bytes];
+                let start = (row * row_bytes).min(blob.len());
+                let end = ((row + 1) * row_bytes).min(blob.len());
+                bytes[..end - start].copy_from_slice(&blob[start..end]);
+                let index =
+                    SliverIndex::try_from(row).map_err(|_| DecodeError::InconsistentBlob)?;
+                PrimarySliver::new(bytes, symbol_size, index)
+                    .verify(metadata)
+                    .map_err(|_| DecodeError::InconsistentBlob)
+            })
+        }
+    }
+}
