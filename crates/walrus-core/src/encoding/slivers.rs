@@ -66,8 +66,7 @@ impl Symbols {
         self.data.chunks_exact(self.symbol_usize())
     }
 
-    /// Mutable access to the bytes, for tests that corrupt slivers.
-    #[cfg(any(test, feature = "test-utils"))]
+    /// Mutable access to the bytes (used by fault tests that corrupt slivers).
     pub fn data_mut(&mut self) -> &mut Vec<u8> {
         &mut self.data
     }
@@ -170,8 +169,7 @@ impl<T: EncodingAxis> SliverData<T> {
         self.symbols.data
     }
 
-    /// Mutable access to the symbols, for tests that corrupt slivers.
-    #[cfg(any(test, feature = "test-utils"))]
+    /// Mutable access to the symbols (used by fault tests that corrupt slivers).
     pub fn symbols_mut(&mut self) -> &mut Symbols {
         &mut self.symbols
     }
