@@ -14,3 +14,7 @@ pub mod messages;
 pub mod metadata;
 
 pub use ids::{BlobId, Epoch, ObjectId, ShardIndex, SliverIndex, SliverPairIndex};
+pub use keys::{BlsAggregateSignature, BlsKeyPair, BlsPublicKey, BlsSignature};
+pub use messages::{
+    Confirmation, ConfirmationCertificate, InvalidBlobCertificate, ProtocolMessage, SignedMessage,
+};
