@@ -316,7 +316,17 @@ public fun new_for_test(
     n_shards: u16,
     ctx: &mut TxContext,
 ): Blob {
-    new(storage, blob_id, root_hash, size, encoding_type, deletable, registered_epoch, n_shards, ctx)
+    new(
+        storage,
+        blob_id,
+        root_hash,
+        size,
+        encoding_type,
+        deletable,
+        registered_epoch,
+        n_shards,
+        ctx,
+    )
 }
 
 #[test_only]

@@ -385,11 +385,7 @@ public fun voting_end(self: &mut Staking, clock: &Clock) {
 /// epoch's start), pays the ending epoch's fees to its committee's pools, installs the next
 /// committee in the `System` and here, advances the pools, and emits `EpochChangeStart` (the
 /// `System` emits `PricesUpdated`).
-public fun initiate_epoch_change(
-    self: &mut Staking,
-    system: &mut System,
-    clock: &Clock,
-) {
+public fun initiate_epoch_change(self: &mut Staking, system: &mut System, clock: &Clock) {
     let inner = self.inner_mut();
     let now = clock.timestamp_ms();
     let state = inner.epoch_state;

@@ -388,7 +388,8 @@ public fun exchange_rate_at(self: &StakingPool, epoch: u32): PoolExchangeRate {
     let mut epoch = if (epoch > self.latest_epoch) self.latest_epoch else epoch;
     loop {
         if (self.exchange_rates.contains(epoch)) return *self.exchange_rates.borrow(epoch);
-        if (epoch <= self.activation_epoch) return PoolExchangeRate { wal_amount: 0, share_amount: 0 };
+        if (epoch <= self.activation_epoch)
+            return PoolExchangeRate { wal_amount: 0, share_amount: 0 };
         epoch = epoch - 1;
     }
 }

@@ -31,16 +31,22 @@ const EZeroLength: u64 = 1;
 /// Creates a ring buffer of `length` slots starting at `first_epoch`.
 public(package) fun ring_new(first_epoch: u32, length: u32): FutureAccountingRingBuffer {
     assert!(length > 0, EZeroLength);
-    let ring_buffer = vector::tabulate!(length as u64, |i| FutureAccounting {
-        epoch: first_epoch + (i as u32),
-        used_capacity: 0,
-        rewards_to_distribute: balance::zero(),
-    });
+    let ring_buffer = vector::tabulate!(
+        length as u64,
+        |i| FutureAccounting {
+            epoch: first_epoch + (i as u32),
+            used_capacity: 0,
+            rewards_to_distribute: balance::zero(),
+        },
+    );
     FutureAccountingRingBuffer { current_index: 0, length, ring_buffer }
 }
 
 /// The slot `epochs_in_future` epochs after the current one.
-public fun ring_lookup(self: &FutureAccountingRingBuffer, epochs_in_future: u32): &FutureAccounting {
+public fun ring_lookup(
+    self: &FutureAccountingRingBuffer,
+    epochs_in_future: u32,
+): &FutureAccounting {
     assert!(epochs_in_future < self.length, ETooFarInFuture);
     let index = (self.current_index + epochs_in_future) % self.length;
     &self.ring_buffer[index as u64]

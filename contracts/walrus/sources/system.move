@@ -80,7 +80,10 @@ const ENoCommittee: u64 = 9;
 /// Creates and shares the system object for epoch 0 with an empty committee. Prices are `u64::MAX`
 /// and the capacity is zero until the first committee is selected.
 public(package) fun create_empty(max_epochs_ahead: u32, ctx: &mut TxContext): ID {
-    assert!(max_epochs_ahead > 0 && max_epochs_ahead <= MAX_MAX_EPOCHS_AHEAD, EInvalidMaxEpochsAhead);
+    assert!(
+        max_epochs_ahead > 0 && max_epochs_ahead <= MAX_MAX_EPOCHS_AHEAD,
+        EInvalidMaxEpochsAhead,
+    );
     let mut system = System { id: object::new(ctx), version: VERSION };
     let inner = SystemStateInnerV1 {
         committee: bls_aggregate::empty(0),
