@@ -68,7 +68,9 @@ fn main() {
 }
 
 fn read_dir_sorted(dir: &Path) -> Vec<PathBuf> {
-    let Ok(entries) = fs::read_dir(dir) else { return Vec::new() };
+    let Ok(entries) = fs::read_dir(dir) else {
+        return Vec::new();
+    };
     let mut paths: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
     paths.sort();
     paths
@@ -98,16 +100,20 @@ fn scan(source: &str) -> Option<((String, String), Vec<AbortCode>)> {
             doc.push_str(rest.trim());
             continue;
         }
-        if module.is_none() {
-            if let Some(rest) = line.strip_prefix("module ") {
-                let path = rest.trim_end_matches(';').trim_end_matches('{').trim();
-                if let Some((package, name)) = path.split_once("::") {
-                    module = Some((package.trim().to_owned(), name.trim().to_owned()));
-                }
+        if module.is_none()
+            && let Some(rest) = line.strip_prefix("module ")
+        {
+            let path = rest.trim_end_matches(';').trim_end_matches('{').trim();
+            if let Some((package, name)) = path.split_once("::") {
+                module = Some((package.trim().to_owned(), name.trim().to_owned()));
             }
         }
         if let Some(code) = parse_error_const(line) {
-            codes.push(AbortCode { name: code.0, code: code.1, doc: std::mem::take(&mut doc) });
+            codes.push(AbortCode {
+                name: code.0,
+                code: code.1,
+                doc: std::mem::take(&mut doc),
+            });
         }
         if !line.starts_with("#[") {
             doc.clear();
@@ -138,7 +144,9 @@ fn camel(module: &str) -> String {
         .split('_')
         .map(|part| {
             let mut chars = part.chars();
-            chars.next().map_or_else(String::new, |c| c.to_uppercase().chain(chars).collect())
+            chars
+                .next()
+                .map_or_else(String::new, |c| c.to_uppercase().chain(chars).collect())
         })
         .collect()
 }
@@ -151,60 +159,137 @@ fn generate(modules: &BTreeMap<(String, String), Vec<AbortCode>>, out: &mut Stri
         }
         let ty = format!("{}Error", camel(module));
         w(out, format!("/// Abort codes of `{package}::{module}`.\n"));
-        w(out, "#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]\n".into());
+        w(
+            out,
+            "#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]\n".into(),
+        );
         w(out, format!("pub enum {ty} {{\n"));
         for c in codes {
-            let doc = if c.doc.is_empty() { c.name.clone() } else { c.doc.clone() };
-            w(out, format!("    /// {}\n    {} = {},\n", doc.replace('\n', " "), c.name, c.code));
+            let doc = if c.doc.is_empty() {
+                c.name.clone()
+            } else {
+                c.doc.clone()
+            };
+            w(
+                out,
+                format!(
+                    "    /// {}\n    {} = {},\n",
+                    doc.replace('\n', " "),
+                    c.name,
+                    c.code
+                ),
+            );
         }
         w(out, "}\n\n".into());
         w(out, format!("impl {ty} {{\n"));
-        w(out, format!("    /// The Move package.\n    pub const PACKAGE: &'static str = \"{package}\";\n"));
-        w(out, format!("    /// The Move module.\n    pub const MODULE: &'static str = \"{module}\";\n\n"));
-        w(out, "    /// The error with abort code `code`, if any.\n".into());
-        w(out, "    pub fn from_code(code: u64) -> Option<Self> {\n        match code {\n".into());
+        w(
+            out,
+            format!(
+                "    /// The Move package.\n    pub const PACKAGE: &'static str = \"{package}\";\n"
+            ),
+        );
+        w(
+            out,
+            format!(
+                "    /// The Move module.\n    pub const MODULE: &'static str = \"{module}\";\n\n"
+            ),
+        );
+        w(
+            out,
+            "    /// The error with abort code `code`, if any.\n".into(),
+        );
+        w(
+            out,
+            "    pub fn from_code(code: u64) -> Option<Self> {\n        match code {\n".into(),
+        );
         for c in codes {
-            w(out, format!("            {} => Some(Self::{}),\n", c.code, c.name));
+            w(
+                out,
+                format!("            {} => Some(Self::{}),\n", c.code, c.name),
+            );
         }
         w(out, "            _ => None,\n        }\n    }\n\n".into());
-        w(out, "    /// The abort code.\n    pub fn code(self) -> u64 {\n        match self {\n".into());
+        w(
+            out,
+            "    /// The abort code.\n    pub fn code(self) -> u64 {\n        match self {\n"
+                .into(),
+        );
         for c in codes {
-            w(out, format!("            Self::{} => {},\n", c.name, c.code));
+            w(
+                out,
+                format!("            Self::{} => {},\n", c.name, c.code),
+            );
         }
         w(out, "        }\n    }\n\n".into());
         w(out, "    /// The Move constant's name.\n    pub fn name(self) -> &'static str {\n        match self {\n".into());
         for c in codes {
-            w(out, format!("            Self::{} => \"{}\",\n", c.name, c.name));
+            w(
+                out,
+                format!("            Self::{} => \"{}\",\n", c.name, c.name),
+            );
         }
         w(out, "        }\n    }\n}\n\n".into());
     }
 
-    w(out, "/// A decoded Move abort from a Walrus package.\n".into());
-    w(out, "#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]\n".into());
+    w(
+        out,
+        "/// A decoded Move abort from a Walrus package.\n".into(),
+    );
+    w(
+        out,
+        "#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]\n".into(),
+    );
     w(out, "pub enum MoveAbort {\n".into());
     for ((package, module), codes) in modules {
         if !codes.is_empty() {
             let ty = format!("{}Error", camel(module));
-            w(out, format!("    /// An abort in `{package}::{module}`.\n    {}({ty}),\n", camel(module)));
+            w(
+                out,
+                format!(
+                    "    /// An abort in `{package}::{module}`.\n    {}({ty}),\n",
+                    camel(module)
+                ),
+            );
         }
     }
     w(out, "}\n\n".into());
     w(out, "impl MoveAbort {\n".into());
-    w(out, "    /// Decodes `code` raised in `module` (the module name, e.g. `system`).\n".into());
+    w(
+        out,
+        "    /// Decodes `code` raised in `module` (the module name, e.g. `system`).\n".into(),
+    );
     w(out, "    pub fn from_abort(module: &str, code: u64) -> Option<Self> {\n        match module {\n".into());
     for ((_, module), codes) in modules {
         if !codes.is_empty() {
             let ty = format!("{}Error", camel(module));
-            w(out, format!("            \"{module}\" => {ty}::from_code(code).map(Self::{}),\n", camel(module)));
+            w(
+                out,
+                format!(
+                    "            \"{module}\" => {ty}::from_code(code).map(Self::{}),\n",
+                    camel(module)
+                ),
+            );
         }
     }
-    w(out, "            _ => None,\n        }\n    }\n}\n\n".into());
+    w(
+        out,
+        "            _ => None,\n        }\n    }\n}\n\n".into(),
+    );
 
     w(out, "/// Every abort code: `(package, module, constant, code)`, as read from the Move sources.\n".into());
-    w(out, "pub const ABORT_CODES: &[(&str, &str, &str, u64)] = &[\n".into());
+    w(
+        out,
+        "pub const ABORT_CODES: &[(&str, &str, &str, u64)] = &[\n".into(),
+    );
     for ((package, module), codes) in modules {
         for c in codes {
-            w(out, format!("    (\"{package}\", \"{module}\", \"{}\", {}),\n", c.name, c.code));
+            w(
+                out,
+                format!(
+                    "    (\"{package}\", \"{module}\", \"{}\", {}),\n",
+                    c.name, c.code
+                ),
+            );
         }
     }
     w(out, "];\n".into());

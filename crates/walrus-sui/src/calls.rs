@@ -62,7 +62,18 @@ macro_rules! pure_arg {
     };
 }
 
-pure_arg!(bool, u8, u16, u32, u64, String, Vec<u8>, ObjectId, BlobId, U256);
+pure_arg!(
+    bool,
+    u8,
+    u16,
+    u32,
+    u64,
+    String,
+    Vec<u8>,
+    ObjectId,
+    BlobId,
+    U256
+);
 
 /// A typed call of a public Move function.
 pub trait MoveCall {
@@ -594,6 +605,7 @@ pub fn signatures() -> Vec<CallSignature> {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)] // Tests fail loudly by design.
 mod tests {
     use super::*;
 

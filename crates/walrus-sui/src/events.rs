@@ -203,8 +203,10 @@ impl ContractEvent {
             name: &str,
             contents: &[u8],
         ) -> Result<T, EventDecodeError> {
-            bcs::from_bytes(contents)
-                .map_err(|source| EventDecodeError::Bcs { name: name.to_owned(), source })
+            bcs::from_bytes(contents).map_err(|source| EventDecodeError::Bcs {
+                name: name.to_owned(),
+                source,
+            })
         }
         let n = struct_name;
         Ok(match struct_name {
@@ -258,6 +260,7 @@ pub fn layouts() -> Vec<StructLayout> {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)] // Tests fail loudly by design.
 mod tests {
     use super::*;
 

@@ -166,14 +166,19 @@ pub struct VecMap<K, V> {
 
 impl<K, V> Default for VecMap<K, V> {
     fn default() -> Self {
-        Self { contents: Vec::new() }
+        Self {
+            contents: Vec::new(),
+        }
     }
 }
 
 impl<K: PartialEq, V> VecMap<K, V> {
     /// The value of `key`, if present.
     pub fn get(&self, key: &K) -> Option<&V> {
-        self.contents.iter().find(|e| &e.key == key).map(|e| &e.value)
+        self.contents
+            .iter()
+            .find(|e| &e.key == key)
+            .map(|e| &e.value)
     }
 }
 

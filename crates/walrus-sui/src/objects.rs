@@ -305,20 +305,35 @@ macro_rules! move_enum_layout {
     };
 }
 
-move_enum_layout!(EpochState, "staking", [
-    ("EpochChangeSync", format!("({})", u16::move_type())),
-    ("EpochChangeDone", format!("({})", u64::move_type())),
-    ("NextParamsSelected", format!("({})", u64::move_type())),
-]);
-move_enum_layout!(PoolState, "staking_pool", [
-    ("Active", String::new()),
-    ("Withdrawing", format!("({})", u32::move_type())),
-    ("Withdrawn", String::new()),
-]);
-move_enum_layout!(StakedWalState, "staked_wal", [
-    ("Staked", String::new()),
-    ("Withdrawing", format!("{{withdraw_epoch:{}}}", u32::move_type())),
-]);
+move_enum_layout!(
+    EpochState,
+    "staking",
+    [
+        ("EpochChangeSync", format!("({})", u16::move_type())),
+        ("EpochChangeDone", format!("({})", u64::move_type())),
+        ("NextParamsSelected", format!("({})", u64::move_type())),
+    ]
+);
+move_enum_layout!(
+    PoolState,
+    "staking_pool",
+    [
+        ("Active", String::new()),
+        ("Withdrawing", format!("({})", u32::move_type())),
+        ("Withdrawn", String::new()),
+    ]
+);
+move_enum_layout!(
+    StakedWalState,
+    "staked_wal",
+    [
+        ("Staked", String::new()),
+        (
+            "Withdrawing",
+            format!("{{withdraw_epoch:{}}}", u32::move_type())
+        ),
+    ]
+);
 
 /// The layouts of every mirrored object type.
 pub fn layouts() -> Vec<StructLayout> {
@@ -354,13 +369,16 @@ pub fn layouts() -> Vec<StructLayout> {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)] // Tests fail loudly by design.
 mod tests {
     use super::*;
 
     #[test]
     fn storage_bcs_is_id_then_epochs_then_size() {
         let storage = Storage {
-            id: Uid { id: ObjectId([7; 32]) },
+            id: Uid {
+                id: ObjectId([7; 32]),
+            },
             start_epoch: 1,
             end_epoch: 2,
             storage_size: 3,
@@ -373,7 +391,10 @@ mod tests {
 
     #[test]
     fn enums_use_declaration_order_tags() {
-        assert_eq!(bcs::to_bytes(&EpochState::NextParamsSelected(5)).unwrap()[0], 2);
+        assert_eq!(
+            bcs::to_bytes(&EpochState::NextParamsSelected(5)).unwrap()[0],
+            2
+        );
         assert_eq!(bcs::to_bytes(&PoolState::Withdrawn).unwrap(), vec![2]);
         let withdrawing = StakedWalState::Withdrawing { withdraw_epoch: 3 };
         assert_eq!(bcs::to_bytes(&withdrawing).unwrap(), vec![1, 3, 0, 0, 0]);
