@@ -124,7 +124,10 @@ fn read_blob_file(path: &Path, max_size: u64) -> anyhow::Result<Vec<u8>> {
     file.read_to_end(&mut data)
         .with_context(|| format!("cannot read {}", path.display()))?;
     if u64::try_from(data.len()).unwrap_or(u64::MAX) > max_size {
-        bail!("{} grew beyond the maximum blob size while reading", path.display());
+        bail!(
+            "{} grew beyond the maximum blob size while reading",
+            path.display()
+        );
     }
     Ok(data)
 }

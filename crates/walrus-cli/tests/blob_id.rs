@@ -23,7 +23,11 @@ fn prints_the_reference_blob_id() {
         .args(["blob-id", path.to_str().expect("utf8"), "--n-shards", "10"])
         .output()
         .expect("runs");
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     assert_eq!(
         String::from_utf8_lossy(&output.stdout).trim(),
         "H4ouxTc0bI3eGemwKA-H5-1ZG-NJ20EQYqbEae2SygE"
@@ -36,14 +40,23 @@ fn json_output_has_the_documented_fields() {
     let path = dir.path().join("hello.txt");
     std::fs::write(&path, b"hello world").expect("write");
     let output = walrus()
-        .args(["blob-id", path.to_str().expect("utf8"), "--n-shards", "4", "--json"])
+        .args([
+            "blob-id",
+            path.to_str().expect("utf8"),
+            "--n-shards",
+            "4",
+            "--json",
+        ])
         .output()
         .expect("runs");
     assert!(output.status.success());
     let stdout = String::from_utf8(output.stdout).expect("utf8");
     assert_eq!(stdout.lines().count(), 1, "one JSON object on one line");
     let value: Value = serde_json::from_str(&stdout).expect("json");
-    assert_eq!(value["blobId"], "1coVmp5gV9JYX9dmvlKgfpSxgwUL8yBgS0Izl6K00jc");
+    assert_eq!(
+        value["blobId"],
+        "1coVmp5gV9JYX9dmvlKgfpSxgwUL8yBgS0Izl6K00jc"
+    );
     assert_eq!(
         value["rootHash"],
         "977f1587c4919d5b77d7cc98478b36f4067c29461361bf325219494131d71fec"
@@ -59,7 +72,10 @@ fn default_is_1000_shards() {
     let dir = tempfile::tempdir().expect("tempdir");
     let path = dir.path().join("empty");
     std::fs::write(&path, b"").expect("write");
-    let output = walrus().args(["blob-id", path.to_str().expect("utf8")]).output().expect("runs");
+    let output = walrus()
+        .args(["blob-id", path.to_str().expect("utf8")])
+        .output()
+        .expect("runs");
     assert!(output.status.success());
     assert_eq!(
         String::from_utf8_lossy(&output.stdout).trim(),
@@ -71,7 +87,10 @@ fn assert_one_line_error(output: &std::process::Output, needle: &str) {
     assert!(!output.status.success());
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(stderr.trim().lines().count(), 1, "one line: {stderr}");
-    assert!(stderr.contains(needle), "{stderr:?} should mention {needle:?}");
+    assert!(
+        stderr.contains(needle),
+        "{stderr:?} should mention {needle:?}"
+    );
     assert!(output.stdout.is_empty());
 }
 
@@ -100,7 +119,12 @@ fn oversize_blob_is_a_one_line_error() {
 fn directory_and_bad_shard_count_are_errors() {
     let dir = tempfile::tempdir().expect("tempdir");
     let output = walrus()
-        .args(["blob-id", dir.path().to_str().expect("utf8"), "--n-shards", "4"])
+        .args([
+            "blob-id",
+            dir.path().to_str().expect("utf8"),
+            "--n-shards",
+            "4",
+        ])
         .output()
         .expect("runs");
     assert_one_line_error(&output, "not a regular file");
@@ -125,6 +149,9 @@ fn unreadable_file_is_an_error() {
         // Running as root: permissions do not stop reads, so there is nothing to test.
         return;
     }
-    let output = walrus().args(["blob-id", path.to_str().expect("utf8")]).output().expect("runs");
+    let output = walrus()
+        .args(["blob-id", path.to_str().expect("utf8")])
+        .output()
+        .expect("runs");
     assert_one_line_error(&output, "cannot open");
 }

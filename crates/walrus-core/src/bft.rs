@@ -29,7 +29,7 @@ pub fn is_above_validity(weight: u16, n_shards: u16) -> bool {
 /// Returns true if `weight` shards pass the on-chain validity check `3 * weight >= n + 1`,
 /// used for invalid-blob certificates.
 pub fn is_one_correct_on_chain(weight: u16, n_shards: u16) -> bool {
-    3 * u32::from(weight) >= u32::from(n_shards) + 1
+    3 * u32::from(weight) > u32::from(n_shards)
 }
 
 /// Returns true if `weight` shards pass the on-chain quorum check `3 * weight >= 2 * n + 1`.
@@ -43,7 +43,15 @@ mod tests {
 
     #[test]
     fn faulty_counts_match_reference() {
-        for (n, f) in [(1, 0), (3, 0), (4, 1), (7, 2), (10, 3), (100, 33), (1000, 333)] {
+        for (n, f) in [
+            (1, 0),
+            (3, 0),
+            (4, 1),
+            (7, 2),
+            (10, 3),
+            (100, 33),
+            (1000, 333),
+        ] {
             assert_eq!(max_n_faulty(n), f, "n = {n}");
             assert_eq!(min_n_correct(n), n - f, "n = {n}");
         }
@@ -52,8 +60,18 @@ mod tests {
     #[test]
     fn quorum_rule_equals_on_chain_rule_for_every_n() {
         for n in 1..=2000u16 {
-            for w in [0, max_n_faulty(n), min_n_correct(n) - 1, min_n_correct(n), n] {
-                assert_eq!(is_quorum(w, n), is_quorum_on_chain(w, n), "n = {n}, w = {w}");
+            for w in [
+                0,
+                max_n_faulty(n),
+                min_n_correct(n) - 1,
+                min_n_correct(n),
+                n,
+            ] {
+                assert_eq!(
+                    is_quorum(w, n),
+                    is_quorum_on_chain(w, n),
+                    "n = {n}, w = {w}"
+                );
             }
         }
     }

@@ -22,8 +22,8 @@ pub use config::{EncodingConfig, EncodingError, STORAGE_UNIT_BYTES};
 pub use decoder::{ConsistencyCheck, DecodeError, decode};
 pub use encoder::{EncodedBlob, compute_metadata, encode_with_metadata};
 pub use recovery::{
-    DecodingSymbol, EitherDecodingSymbol, GeneralRecoverySymbol, InconsistencyProof,
-    RecoveryAxis, RecoveryError, RecoveryOutcome, RecoverySymbol, RecoverySymbolError, recover_sliver,
+    DecodingSymbol, EitherDecodingSymbol, GeneralRecoverySymbol, InconsistencyProof, RecoveryAxis,
+    RecoveryError, RecoveryOutcome, RecoverySymbol, RecoverySymbolError, recover_sliver,
 };
 pub use slivers::{
     PrimarySliver, SecondarySliver, Sliver, SliverData, SliverPair, SliverVerificationError,
@@ -172,6 +172,9 @@ mod tests {
         assert_eq!("primary".parse::<Axis>().expect("valid"), Axis::Primary);
         assert!("Primary".parse::<Axis>().is_err());
         assert_eq!(Axis::Secondary.to_string(), "secondary");
-        assert_eq!(bcs::to_bytes(&Axis::Secondary).expect("serializes"), vec![1]);
+        assert_eq!(
+            bcs::to_bytes(&Axis::Secondary).expect("serializes"),
+            vec![1]
+        );
     }
 }

@@ -107,10 +107,13 @@ impl BlobId {
             let mut remainder = 0u32;
             for byte in limbs.iter_mut() {
                 let acc = (remainder << 8) | u32::from(*byte);
-                *byte = u8::try_from(acc / 10).expect("quotient of a 12-bit value by 10 fits in u8");
+                *byte =
+                    u8::try_from(acc / 10).expect("quotient of a 12-bit value by 10 fits in u8");
                 remainder = acc % 10;
             }
-            digits.push(char::from(b'0' + u8::try_from(remainder).expect("digit < 10")));
+            digits.push(char::from(
+                b'0' + u8::try_from(remainder).expect("digit < 10"),
+            ));
         }
         if digits.is_empty() {
             return "0".to_owned();
@@ -220,8 +223,16 @@ mod tests {
 
     #[test]
     fn blob_id_rejects_padding_and_wrong_length() {
-        assert!("E7_nNXvFU_3qZVu3OH1yycRG7LZlyn1-UxEDCDDqGGU=".parse::<BlobId>().is_err());
-        assert!("E7_nNXvFU_3qZVu3OH1yycRG7LZlyn1-UxEDCDDqGG".parse::<BlobId>().is_err());
+        assert!(
+            "E7_nNXvFU_3qZVu3OH1yycRG7LZlyn1-UxEDCDDqGGU="
+                .parse::<BlobId>()
+                .is_err()
+        );
+        assert!(
+            "E7_nNXvFU_3qZVu3OH1yycRG7LZlyn1-UxEDCDDqGG"
+                .parse::<BlobId>()
+                .is_err()
+        );
         assert!("".parse::<BlobId>().is_err());
         assert!("AAAA".parse::<BlobId>().is_err());
     }

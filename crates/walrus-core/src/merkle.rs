@@ -12,11 +12,76 @@ pub const DIGEST_LEN: usize = 32;
 const LEAF_PREFIX: u8 = 0x00;
 const INNER_PREFIX: u8 = 0x01;
 
-/// Returns the parameters of the Blake2b-256 hash used everywhere in Walrus.
-fn blake2b256_params() -> blake2b_simd::Params {
-    let mut params = blake2b_simd::Params::new();
-    params.hash_length(DIGEST_LEN);
-    params
+/// The parameters of the Blake2b-256 hash used everywhere in Walrus, built once.
+fn blake2b256_params() -> &'static blake2b_simd::Params {
+    static PARAMS: std::sync::OnceLock<blake2b_simd::Params> = std::sync::OnceLock::new();
+    PARAMS.get_or_init(|| {
+        let mut params = blake2b_simd::Params::new();
+        params.hash_length(DIGEST_LEN);
+        params
+    })
+}
+
+/// How many independent hashes are computed together with SIMD (`blake2b_simd::many`).
+const HASH_BATCH: usize = 16;
+
+/// Hashes many inputs, each given as `prefix || body`, with multi-lane SIMD.
+fn hash_many_prefixed<'a>(
+    prefix: u8,
+    bodies: impl ExactSizeIterator<Item = &'a [u8]>,
+    out: &mut Vec<Node>,
+) {
+    let params = blake2b256_params();
+    let mut buffer: Vec<u8> = Vec::new();
+    let mut ranges: Vec<std::ops::Range<usize>> = Vec::with_capacity(HASH_BATCH);
+    let mut bodies = bodies.peekable();
+    while bodies.peek().is_some() {
+        buffer.clear();
+        ranges.clear();
+        for body in bodies.by_ref().take(HASH_BATCH) {
+            let start = buffer.len();
+            buffer.push(prefix);
+            buffer.extend_from_slice(body);
+            ranges.push(start..buffer.len());
+        }
+        let mut jobs: Vec<blake2b_simd::many::HashManyJob<'_>> = ranges
+            .iter()
+            .map(|range| blake2b_simd::many::HashManyJob::new(params, &buffer[range.clone()]))
+            .collect();
+        blake2b_simd::many::hash_many(jobs.iter_mut());
+        out.extend(jobs.iter().map(|job| {
+            let mut digest = [0u8; DIGEST_LEN];
+            digest.copy_from_slice(job.to_hash().as_bytes());
+            Node::Digest(digest)
+        }));
+    }
+}
+
+/// Returns the leaf hashes `H(0x00 || leaf)` of many leaves, using SIMD across leaves.
+pub fn leaf_hashes<'a>(leaves: impl ExactSizeIterator<Item = &'a [u8]>) -> Vec<Node> {
+    let mut out = Vec::with_capacity(leaves.len());
+    hash_many_prefixed(LEAF_PREFIX, leaves, &mut out);
+    out
+}
+
+/// Hashes one level of a tree into the next (the level must have an even length).
+fn next_level(level: &[Node]) -> Vec<Node> {
+    let pairs: Vec<[u8; 2 * DIGEST_LEN]> = level
+        .chunks_exact(2)
+        .map(|pair| {
+            let mut input = [0u8; 2 * DIGEST_LEN];
+            input[..DIGEST_LEN].copy_from_slice(pair[0].bytes());
+            input[DIGEST_LEN..].copy_from_slice(pair[1].bytes());
+            input
+        })
+        .collect();
+    let mut out = Vec::with_capacity(pairs.len());
+    hash_many_prefixed(
+        INNER_PREFIX,
+        pairs.iter().map(|pair| pair.as_slice()),
+        &mut out,
+    );
+    out
 }
 
 /// Computes the unkeyed Blake2b-256 digest of the concatenation of `parts`.
@@ -41,9 +106,10 @@ pub fn inner_hash(left: &Node, right: &Node) -> Node {
 }
 
 /// A node of a Merkle tree: a digest, or the all-zero padding node.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
 pub enum Node {
     /// The padding node; its bytes are 32 zeros and it is never hashed.
+    #[default]
     Empty,
     /// A Blake2b-256 digest.
     Digest([u8; DIGEST_LEN]),
@@ -60,33 +126,24 @@ impl Node {
     }
 }
 
-impl Default for Node {
-    fn default() -> Self {
-        Node::Empty
-    }
-}
-
 /// Computes the Merkle root of a list of leaf hashes without keeping the tree.
 pub fn root_from_leaf_hashes(mut level: Vec<Node>) -> Node {
     if level.is_empty() {
         return Node::Empty;
     }
     while level.len() > 1 {
-        if level.len() % 2 == 1 {
+        if !level.len().is_multiple_of(2) {
             level.push(Node::Empty);
         }
-        let next: Vec<Node> = level
-            .chunks_exact(2)
-            .map(|pair| inner_hash(&pair[0], &pair[1]))
-            .collect();
-        level = next;
+        level = next_level(&level);
     }
     level[0]
 }
 
 /// Computes the Merkle root over raw leaves.
 pub fn root<'a>(leaves: impl IntoIterator<Item = &'a [u8]>) -> Node {
-    root_from_leaf_hashes(leaves.into_iter().map(leaf_hash).collect())
+    let leaves: Vec<&[u8]> = leaves.into_iter().collect();
+    root_from_leaf_hashes(leaf_hashes(leaves.into_iter()))
 }
 
 /// A complete Merkle tree that can produce inclusion proofs.
@@ -100,7 +157,8 @@ pub struct MerkleTree {
 impl MerkleTree {
     /// Builds the tree over raw leaves.
     pub fn build<'a>(leaves: impl IntoIterator<Item = &'a [u8]>) -> Self {
-        Self::from_leaf_hashes(leaves.into_iter().map(leaf_hash).collect())
+        let leaves: Vec<&[u8]> = leaves.into_iter().collect();
+        Self::from_leaf_hashes(leaf_hashes(leaves.into_iter()))
     }
 
     /// Builds the tree over already hashed leaves.
@@ -108,17 +166,16 @@ impl MerkleTree {
         let n_leaves = leaf_hashes.len();
         let mut levels = vec![leaf_hashes];
         loop {
-            let current = levels.last_mut().expect("levels always holds at least one level");
+            let current = levels
+                .last_mut()
+                .expect("levels always holds at least one level");
             if current.len() <= 1 {
                 break;
             }
-            if current.len() % 2 == 1 {
+            if !current.len().is_multiple_of(2) {
                 current.push(Node::Empty);
             }
-            let next: Vec<Node> = current
-                .chunks_exact(2)
-                .map(|pair| inner_hash(&pair[0], &pair[1]))
-                .collect();
+            let next = next_level(current);
             levels.push(next);
         }
         Self { levels, n_leaves }
@@ -185,7 +242,7 @@ impl MerkleProof {
         let mut current = leaf_hash;
         let mut position = leaf_index;
         for sibling in &self.path {
-            current = if position % 2 == 0 {
+            current = if position.is_multiple_of(2) {
                 inner_hash(&current, sibling)
             } else {
                 inner_hash(sibling, &current)

@@ -211,7 +211,9 @@ impl BlobMetadata {
 
     /// The hash of the sliver of `axis` in pair `pair`, if the pair exists.
     pub fn sliver_hash(&self, pair: SliverPairIndex, axis: Axis) -> Option<&Node> {
-        self.hashes().get(pair.as_usize()).map(|entry| entry.hash(axis))
+        self.hashes()
+            .get(pair.as_usize())
+            .map(|entry| entry.hash(axis))
     }
 }
 
@@ -255,7 +257,10 @@ impl BlobMetadataWithId {
                 claimed: self.blob_id,
             });
         }
-        Ok(VerifiedBlobMetadataWithId { inner: self, config })
+        Ok(VerifiedBlobMetadataWithId {
+            inner: self,
+            config,
+        })
     }
 }
 
@@ -317,13 +322,19 @@ mod tests {
         assert_eq!(bcs::to_bytes(&EncodingType::RS2).expect("ok"), vec![1]);
         assert!(bcs::from_bytes::<EncodingType>(&[0]).is_err());
         assert!(bcs::from_bytes::<EncodingType>(&[2]).is_err());
-        assert_eq!(bcs::from_bytes::<EncodingType>(&[1]).expect("ok"), EncodingType::RS2);
+        assert_eq!(
+            bcs::from_bytes::<EncodingType>(&[1]).expect("ok"),
+            EncodingType::RS2
+        );
         assert_eq!(
             serde_json::to_string(&EncodingType::RS2).expect("ok"),
             "\"RS2\""
         );
         for name in ["rs2", " RS2 ", "Reed-Solomon", "redstuff/reed-solomon"] {
-            assert_eq!(name.parse::<EncodingType>().expect("known"), EncodingType::RS2);
+            assert_eq!(
+                name.parse::<EncodingType>().expect("known"),
+                EncodingType::RS2
+            );
         }
         assert!("raptorq".parse::<EncodingType>().is_err());
         assert_eq!(EncodingType::RS2.to_string(), "RedStuff/Reed-Solomon");
@@ -347,11 +358,17 @@ mod tests {
         assert!(good.clone().verify(4).is_ok());
         assert!(matches!(
             good.clone().verify(5),
-            Err(MetadataError::WrongNumberOfHashes { expected: 5, actual: 4 })
+            Err(MetadataError::WrongNumberOfHashes {
+                expected: 5,
+                actual: 4
+            })
         ));
         let mut bad = good.clone();
         bad.blob_id.0[0] ^= 1;
-        assert!(matches!(bad.verify(4), Err(MetadataError::BlobIdMismatch { .. })));
+        assert!(matches!(
+            bad.verify(4),
+            Err(MetadataError::BlobIdMismatch { .. })
+        ));
         let mut too_long = good;
         too_long.metadata = BlobMetadata::new(
             EncodingType::RS2,
@@ -359,7 +376,10 @@ mod tests {
             too_long.metadata.hashes().to_vec(),
         );
         too_long.blob_id = too_long.metadata.compute_blob_id();
-        assert!(matches!(too_long.verify(4), Err(MetadataError::Encoding(_))));
+        assert!(matches!(
+            too_long.verify(4),
+            Err(MetadataError::Encoding(_))
+        ));
     }
 
     proptest! {

@@ -19,7 +19,10 @@ fn encode(n: u16, data: &[u8]) -> EncodedBlob {
 }
 
 fn primaries(encoded: &EncodedBlob, picks: &[usize]) -> Vec<SliverData<Primary>> {
-    picks.iter().map(|&i| encoded.sliver_pairs[i].primary.clone()).collect()
+    picks
+        .iter()
+        .map(|&i| encoded.sliver_pairs[i].primary.clone())
+        .collect()
 }
 
 /// Secondary sliver with index `c` lives in pair `n - 1 - c`.
@@ -69,7 +72,9 @@ fn shuffled(items: &[usize], seed: u64) -> Vec<usize> {
     let mut items = items.to_vec();
     let mut state = seed | 1;
     for i in (1..items.len()).rev() {
-        state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        state = state
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
         let j = usize::try_from((state >> 33) % (i as u64 + 1)).expect("small");
         items.swap(i, j);
     }
@@ -229,7 +234,11 @@ proptest! {
 
 /// Builds metadata for `data` whose slivers were tampered with before hashing: an inconsistent
 /// encoding, as a malicious client would upload.
-fn inconsistent_blob(n: u16, data: &[u8], bad_column: usize) -> (EncodedBlob, VerifiedBlobMetadataWithId) {
+fn inconsistent_blob(
+    n: u16,
+    data: &[u8],
+    bad_column: usize,
+) -> (EncodedBlob, VerifiedBlobMetadataWithId) {
     let encoded = encode(n, data);
     // Replace the secondary hash of one column by the hash of a corrupted column: the metadata
     // still verifies (the blob ID is recomputed), but that column disagrees with the rows.
@@ -245,14 +254,18 @@ fn inconsistent_blob(n: u16, data: &[u8], bad_column: usize) -> (EncodedBlob, Ve
         hashes,
     );
     let blob_id = metadata.compute_blob_id();
-    let verified = BlobMetadataWithId { blob_id, metadata }.verify(n).expect("well-formed");
+    let verified = BlobMetadataWithId { blob_id, metadata }
+        .verify(n)
+        .expect("well-formed");
     (encoded, verified)
 }
 
 #[test]
 fn inconsistent_encoding_yields_a_verifiable_proof() {
     let n = 10u16;
-    let data: Vec<u8> = (0..5000u32).map(|i| u8::try_from(i % 256).expect("byte")).collect();
+    let data: Vec<u8> = (0..5000u32)
+        .map(|i| u8::try_from(i % 256).expect("byte"))
+        .collect();
     let bad_column = 2usize;
     let (encoded, metadata) = inconsistent_blob(n, &data, bad_column);
     let config = *metadata.config();
@@ -262,7 +275,10 @@ fn inconsistent_encoding_yields_a_verifiable_proof() {
         .map(|r| {
             encoded.sliver_pairs[r]
                 .primary
-                .recovery_symbol_for(&metadata, SliverIndex(u16::try_from(bad_column).expect("u16")))
+                .recovery_symbol_for(
+                    &metadata,
+                    SliverIndex(u16::try_from(bad_column).expect("u16")),
+                )
                 .expect("builds")
                 .into_secondary()
                 .expect("secondary")
@@ -284,13 +300,19 @@ fn inconsistent_encoding_yields_a_verifiable_proof() {
 
     // The same proof against the honest metadata proves nothing.
     assert_eq!(
-        proof.verify(&encoded.metadata).map_err(|error| matches!(error, RecoveryError::InvalidSymbol(_) | RecoveryError::SliverNotInconsistent)),
+        proof.verify(&encoded.metadata).map_err(|error| matches!(
+            error,
+            RecoveryError::InvalidSymbol(_) | RecoveryError::SliverNotInconsistent
+        )),
         Err(true)
     );
     // A proof with a symbol missing is rejected.
     let mut short = proof.clone();
     short.recovery_symbols.pop();
-    assert!(matches!(short.verify(&metadata), Err(RecoveryError::WrongSymbolCount { .. })));
+    assert!(matches!(
+        short.verify(&metadata),
+        Err(RecoveryError::WrongSymbolCount { .. })
+    ));
 
     // Readers: the strict and default checks refuse to return data for this blob when decoding
     // from secondary slivers that include the bad column.
@@ -313,13 +335,18 @@ fn honest_recovery_proof_does_not_verify_as_inconsistency() {
         target_sliver_index: SliverIndex(1),
         recovery_symbols: symbols_for_primary(&encoded, 1, &sources),
     };
-    assert_eq!(proof.verify(&encoded.metadata), Err(RecoveryError::SliverNotInconsistent));
+    assert_eq!(
+        proof.verify(&encoded.metadata),
+        Err(RecoveryError::SliverNotInconsistent)
+    );
 }
 
 #[test]
 fn large_committee_round_trip_n1000() {
     let n = 1000u16;
-    let data: Vec<u8> = (0..200_000u32).map(|i| u8::try_from((i * 7 + 3) % 256).expect("byte")).collect();
+    let data: Vec<u8> = (0..200_000u32)
+        .map(|i| u8::try_from((i * 7 + 3) % 256).expect("byte"))
+        .collect();
     let encoded = encode(n, &data);
     let config = *encoded.metadata.config();
     let k = usize::from(config.n_primary_source_symbols());
@@ -329,18 +356,35 @@ fn large_committee_round_trip_n1000() {
     unique.sort_unstable();
     unique.dedup();
     assert_eq!(unique.len(), k);
-    let decoded = encoding::decode(&encoded.metadata, primaries(&encoded, &picks), ConsistencyCheck::Default)
-        .expect("decodes");
+    let decoded = encoding::decode(
+        &encoded.metadata,
+        primaries(&encoded, &picks),
+        ConsistencyCheck::Default,
+    )
+    .expect("decodes");
     assert_eq!(decoded, data);
     let slivers: Vec<_> = (0..usize::from(config.n_secondary_source_symbols()))
         .map(|c| secondary(&encoded, usize::from(n) - 1 - c))
         .collect();
-    let decoded = encoding::decode(&encoded.metadata, slivers, ConsistencyCheck::Skip).expect("decodes");
+    let decoded =
+        encoding::decode(&encoded.metadata, slivers, ConsistencyCheck::Skip).expect("decodes");
     assert_eq!(decoded, data);
     // Recover primary sliver 500 from the last n - f secondary slivers.
-    let sources: Vec<usize> = (usize::from(n) - usize::from(config.n_secondary_source_symbols())..usize::from(n)).collect();
-    let outcome = recover_sliver(&encoded.metadata, SliverIndex(500), symbols_for_primary(&encoded, 500, &sources))
-        .expect("recovers");
-    assert_eq!(outcome, RecoveryOutcome::Recovered(encoded.sliver_pairs[500].primary.clone()));
-    encoded.sliver_pairs[999].primary.verify(&encoded.metadata).expect("verifies");
+    let sources: Vec<usize> = (usize::from(n) - usize::from(config.n_secondary_source_symbols())
+        ..usize::from(n))
+        .collect();
+    let outcome = recover_sliver(
+        &encoded.metadata,
+        SliverIndex(500),
+        symbols_for_primary(&encoded, 500, &sources),
+    )
+    .expect("recovers");
+    assert_eq!(
+        outcome,
+        RecoveryOutcome::Recovered(encoded.sliver_pairs[500].primary.clone())
+    );
+    encoded.sliver_pairs[999]
+        .primary
+        .verify(&encoded.metadata)
+        .expect("verifies");
 }

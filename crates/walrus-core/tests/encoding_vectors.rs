@@ -7,8 +7,7 @@ use sha2::{Digest, Sha256};
 use walrus_core::{
     BlobId, ShardIndex, SliverPairIndex,
     encoding::{
-        self, Axis, ConsistencyCheck, EncodingConfig, EncodingError, Primary, Secondary,
-        SliverData,
+        self, Axis, ConsistencyCheck, EncodingConfig, EncodingError, Primary, Secondary, SliverData,
     },
 };
 
@@ -60,9 +59,9 @@ fn list(value: &Value, key: &str) -> Option<Vec<Value>> {
 
 fn maybe_text(value: &Value, key: &str) -> Option<String> {
     match &value[key] {
-        Value::String(inner) => Some(
-            serde_json::from_str::<String>(inner).unwrap_or_else(|_| inner.clone()),
-        ),
+        Value::String(inner) => {
+            Some(serde_json::from_str::<String>(inner).unwrap_or_else(|_| inner.clone()))
+        }
         _ => None,
     }
 }
@@ -70,16 +69,27 @@ fn maybe_text(value: &Value, key: &str) -> Option<String> {
 #[test]
 fn every_encoding_vector_is_reproduced() {
     let vectors = load_vectors("vector");
-    assert!(vectors.len() >= 20, "expected the full vector set, got {}", vectors.len());
+    assert!(
+        vectors.len() >= 20,
+        "expected the full vector set, got {}",
+        vectors.len()
+    );
     let mut checked_slivers = 0;
     for vector in &vectors {
         let n = u16::try_from(int(vector, "n_shards")).expect("u16");
         let len = usize::try_from(int(vector, "data_len")).expect("usize");
         let case = format!("n = {n}, len = {len}");
         let data = content(len);
-        assert_eq!(sha256_hex(&data), text(vector, "data_sha256"), "{case}: content rule");
+        assert_eq!(
+            sha256_hex(&data),
+            text(vector, "data_sha256"),
+            "{case}: content rule"
+        );
         let config = EncodingConfig::new(n).expect("supported");
-        assert_eq!(u64::from(walrus_core::bft::max_n_faulty(n)), int(vector, "max_faulty"));
+        assert_eq!(
+            u64::from(walrus_core::bft::max_n_faulty(n)),
+            int(vector, "max_faulty")
+        );
         assert_eq!(
             u64::from(config.n_primary_source_symbols()),
             int(vector, "primary_source_symbols")
@@ -91,7 +101,10 @@ fn every_encoding_vector_is_reproduced() {
 
         if vector["ok"] == false {
             let error = encoding::encode_with_metadata(&config, &data).expect_err(&case);
-            assert!(matches!(error, EncodingError::BlobTooLarge { .. }), "{case}: {error}");
+            assert!(
+                matches!(error, EncodingError::BlobTooLarge { .. }),
+                "{case}: {error}"
+            );
             assert!(
                 text(vector, "error").contains("too large"),
                 "{case}: the reference also reports a size error"
@@ -102,16 +115,26 @@ fn every_encoding_vector_is_reproduced() {
         let encoded = encoding::encode_with_metadata(&config, &data).expect(&case);
         let metadata = &encoded.metadata;
         let blob_id = *metadata.blob_id();
-        assert_eq!(hex::encode(blob_id.0), text(vector, "blob_id_hex"), "{case}");
+        assert_eq!(
+            hex::encode(blob_id.0),
+            text(vector, "blob_id_hex"),
+            "{case}"
+        );
         assert_eq!(blob_id.to_string(), text(vector, "blob_id"), "{case}");
-        assert_eq!(text(vector, "blob_id").parse::<BlobId>().expect("parses"), blob_id);
+        assert_eq!(
+            text(vector, "blob_id").parse::<BlobId>().expect("parses"),
+            blob_id
+        );
         assert_eq!(
             hex::encode(metadata.metadata().compute_root_hash().bytes()),
             text(vector, "root_hash_hex"),
             "{case}"
         );
         assert_eq!(metadata.metadata().encoding_type().as_u8(), 1);
-        assert_eq!(metadata.metadata().unencoded_length(), int(vector, "unencoded_length"));
+        assert_eq!(
+            metadata.metadata().unencoded_length(),
+            int(vector, "unencoded_length")
+        );
         let symbol_size = u64::from(metadata.symbol_size());
         assert_eq!(symbol_size, int(vector, "symbol_size"), "{case}");
         let len64 = u64::try_from(len).expect("u64");
@@ -123,9 +146,18 @@ fn every_encoding_vector_is_reproduced() {
             config.sliver_size(Axis::Secondary, len64).expect("fits") as u64,
             int(vector, "secondary_sliver_len")
         );
-        assert_eq!(config.encoded_blob_length(len64).expect("fits"), int(vector, "encoded_length"));
-        assert_eq!(config.storage_units(len64).expect("fits"), int(vector, "storage_units"));
-        assert_eq!(u64::from(blob_id.rotation_offset(n)), int(vector, "rotation_offset"));
+        assert_eq!(
+            config.encoded_blob_length(len64).expect("fits"),
+            int(vector, "encoded_length")
+        );
+        assert_eq!(
+            config.storage_units(len64).expect("fits"),
+            int(vector, "storage_units")
+        );
+        assert_eq!(
+            u64::from(blob_id.rotation_offset(n)),
+            int(vector, "rotation_offset")
+        );
         assert_eq!(
             u64::from(SliverPairIndex(0).to_shard_index(n, &blob_id).get()),
             int(vector, "shard_of_pair0")
@@ -136,13 +168,25 @@ fn every_encoding_vector_is_reproduced() {
         );
 
         let metadata_bcs = bcs::to_bytes(metadata.metadata()).expect("serializes");
-        assert_eq!(metadata_bcs.len() as u64, int(vector, "metadata_bcs_len"), "{case}");
-        assert_eq!(sha256_hex(&metadata_bcs), text(vector, "metadata_bcs_sha256"), "{case}");
+        assert_eq!(
+            metadata_bcs.len() as u64,
+            int(vector, "metadata_bcs_len"),
+            "{case}"
+        );
+        assert_eq!(
+            sha256_hex(&metadata_bcs),
+            text(vector, "metadata_bcs_sha256"),
+            "{case}"
+        );
         if let Some(expected) = maybe_text(vector, "metadata_bcs_hex") {
             assert_eq!(hex::encode(&metadata_bcs), expected, "{case}");
         }
         let with_id = bcs::to_bytes(metadata.as_unverified()).expect("serializes");
-        assert_eq!(sha256_hex(&with_id), text(vector, "metadata_with_id_bcs_sha256"), "{case}");
+        assert_eq!(
+            sha256_hex(&with_id),
+            text(vector, "metadata_with_id_bcs_sha256"),
+            "{case}"
+        );
 
         let primary_bcs: Vec<Vec<u8>> = encoded
             .sliver_pairs
@@ -195,7 +239,11 @@ fn every_encoding_vector_is_reproduced() {
                         metadata.metadata().hashes()[pair].secondary_hash,
                     ),
                 };
-                assert_eq!(u64::from(index.get()), int(&entry, "sliver_index"), "{case}");
+                assert_eq!(
+                    u64::from(index.get()),
+                    int(&entry, "sliver_index"),
+                    "{case}"
+                );
                 let pair_index = SliverPairIndex(u16::try_from(pair).expect("u16"));
                 assert_eq!(
                     u64::from(pair_index.to_shard_index(n, &blob_id).get()),
@@ -203,8 +251,16 @@ fn every_encoding_vector_is_reproduced() {
                 );
                 assert_eq!(data.len() as u64, int(&entry, "data_len"));
                 assert_eq!(bcs_bytes.len() as u64, int(&entry, "bcs_len"));
-                assert_eq!(sha256_hex(data), text(&entry, "sha256_data"), "{case} {key}");
-                assert_eq!(sha256_hex(bcs_bytes), text(&entry, "sha256_bcs"), "{case} {key}");
+                assert_eq!(
+                    sha256_hex(data),
+                    text(&entry, "sha256_data"),
+                    "{case} {key}"
+                );
+                assert_eq!(
+                    sha256_hex(bcs_bytes),
+                    text(&entry, "sha256_bcs"),
+                    "{case} {key}"
+                );
                 assert_eq!(hex::encode(hash.bytes()), text(&entry, "metadata_hash"));
                 checked_slivers += 1;
             }
@@ -217,7 +273,9 @@ fn every_encoding_vector_is_reproduced() {
         let verified = parsed.verify(n).expect("verifies");
         for pair in &encoded.sliver_pairs {
             pair.primary.verify(&verified).expect("primary verifies");
-            pair.secondary.verify(&verified).expect("secondary verifies");
+            pair.secondary
+                .verify(&verified)
+                .expect("secondary verifies");
             let reparsed: SliverData<Primary> =
                 bcs::from_bytes(&bcs::to_bytes(&pair.primary).expect("ok")).expect("parses");
             assert_eq!(reparsed, pair.primary);
@@ -231,17 +289,24 @@ fn every_encoding_vector_is_reproduced() {
             .map(|pair| pair.primary.clone())
             .collect();
         let decoded = encoding::decode(&verified, last_k, ConsistencyCheck::Strict).expect(&case);
-        assert_eq!(decoded, data, "{case}: decode from the last k primary slivers");
+        assert_eq!(
+            decoded, data,
+            "{case}: decode from the last k primary slivers"
+        );
         let secondary: Vec<SliverData<Secondary>> = encoded
             .sliver_pairs
             .iter()
             .take(usize::from(config.n_secondary_source_symbols()))
             .map(|pair| pair.secondary.clone())
             .collect();
-        let decoded = encoding::decode(&verified, secondary, ConsistencyCheck::Default).expect(&case);
+        let decoded =
+            encoding::decode(&verified, secondary, ConsistencyCheck::Default).expect(&case);
         assert_eq!(decoded, data, "{case}: decode from secondary slivers");
     }
-    assert!(checked_slivers >= 100, "checked {checked_slivers} listed slivers");
+    assert!(
+        checked_slivers >= 100,
+        "checked {checked_slivers} listed slivers"
+    );
 }
 
 #[test]
@@ -261,25 +326,72 @@ fn compute_metadata_agrees_with_encoder() {
 #[test]
 fn spec_appendix_blob_ids() {
     let hello = b"hello world".to_vec();
-    let pat1000: Vec<u8> = (0..1000).map(|i| u8::try_from(i % 251).expect("small")).collect();
+    let pat1000: Vec<u8> = (0..1000)
+        .map(|i| u8::try_from(i % 251).expect("small"))
+        .collect();
     let cases: [(u16, &[u8], &str, Option<u16>); 10] = [
         (4, b"", "CmzciFdWJP1IIM-rD3cqXlVBXYM0fpAfHahZBvkaZUI", None),
-        (4, &hello, "1coVmp5gV9JYX9dmvlKgfpSxgwUL8yBgS0Izl6K00jc", Some(3)),
-        (4, &pat1000, "ZpPN1vkqTXymVOA0zsUyx1h49TbnzHd0vSLgORW3BzY", None),
-        (7, &hello, "IkX8BpCKx-wtrc_31rReoVnustGZ7aOCklk9kEXSQfA", None),
+        (
+            4,
+            &hello,
+            "1coVmp5gV9JYX9dmvlKgfpSxgwUL8yBgS0Izl6K00jc",
+            Some(3),
+        ),
+        (
+            4,
+            &pat1000,
+            "ZpPN1vkqTXymVOA0zsUyx1h49TbnzHd0vSLgORW3BzY",
+            None,
+        ),
+        (
+            7,
+            &hello,
+            "IkX8BpCKx-wtrc_31rReoVnustGZ7aOCklk9kEXSQfA",
+            None,
+        ),
         (10, b"", "gLzpD29smKZiYJIWwKatudKr76kEprQeMPyAhuMbWd4", None),
-        (10, &pat1000, "asw--O_1SfB-F6SKjSLCwRCu34Kz5nys36KkK2i22no", Some(6)),
-        (100, &hello, "e_tR5y-kc_7m2MW6bNUHnp9yVK_wjvzJLPG834WdLhg", Some(4)),
-        (1000, b"", "3GPQL3HZNnFhN_F7l5Aa-X1VOtAKwIsg9zuWk8R81v4", Some(422)),
-        (1000, &hello, "vldooumlbSRuiUvv54k0MowsF5afG7SVC0b9oXufbzQ", Some(604)),
-        (1000, &pat1000, "T5mgHae73yglKnNimxLl3kDX5oyiVh__vYGufQuqZqs", Some(803)),
+        (
+            10,
+            &pat1000,
+            "asw--O_1SfB-F6SKjSLCwRCu34Kz5nys36KkK2i22no",
+            Some(6),
+        ),
+        (
+            100,
+            &hello,
+            "e_tR5y-kc_7m2MW6bNUHnp9yVK_wjvzJLPG834WdLhg",
+            Some(4),
+        ),
+        (
+            1000,
+            b"",
+            "3GPQL3HZNnFhN_F7l5Aa-X1VOtAKwIsg9zuWk8R81v4",
+            Some(422),
+        ),
+        (
+            1000,
+            &hello,
+            "vldooumlbSRuiUvv54k0MowsF5afG7SVC0b9oXufbzQ",
+            Some(604),
+        ),
+        (
+            1000,
+            &pat1000,
+            "T5mgHae73yglKnNimxLl3kDX5oyiVh__vYGufQuqZqs",
+            Some(803),
+        ),
     ];
     for (n, data, expected, shard_of_pair0) in cases {
         let config = EncodingConfig::new(n).expect("supported");
         let metadata = encoding::compute_metadata(&config, data).expect("encodes");
         assert_eq!(metadata.blob_id().to_string(), expected, "n = {n}");
         if let Some(shard) = shard_of_pair0 {
-            assert_eq!(SliverPairIndex(0).to_shard_index(n, metadata.blob_id()).get(), shard);
+            assert_eq!(
+                SliverPairIndex(0)
+                    .to_shard_index(n, metadata.blob_id())
+                    .get(),
+                shard
+            );
         }
         if n == 1000 {
             let bytes = bcs::to_bytes(metadata.as_unverified()).expect("serializes");
@@ -321,6 +433,10 @@ fn spec_appendix_hello_world_n4_detail() {
             .replace(' ', "")
     );
     symbol
-        .verify(&encoded.metadata, walrus_core::SliverIndex(3), Axis::Primary)
+        .verify(
+            &encoded.metadata,
+            walrus_core::SliverIndex(3),
+            Axis::Primary,
+        )
         .expect("verifies");
 }

@@ -149,8 +149,8 @@ impl EncodingConfig {
     pub fn encoded_blob_length(&self, blob_size: u64) -> Result<u64, EncodingError> {
         let symbol_size = u64::from(self.symbol_size_for_blob(blob_size)?.get());
         let n = u64::from(self.n_shards);
-        let per_pair = u64::from(self.n_primary_source_symbols)
-            + u64::from(self.n_secondary_source_symbols);
+        let per_pair =
+            u64::from(self.n_primary_source_symbols) + u64::from(self.n_secondary_source_symbols);
         Ok(n * self.metadata_length() + n * per_pair * symbol_size)
     }
 
@@ -195,14 +195,25 @@ mod tests {
 
     #[test]
     fn symbol_sizes_match_reference() {
-        let cases = [(4, 1000, 168), (4, 100_000, 16668), (10, 1000, 36), (100, 1000, 2)];
+        let cases = [
+            (4, 1000, 168),
+            (4, 100_000, 16668),
+            (10, 1000, 36),
+            (100, 1000, 2),
+        ];
         for (n, size, expected) in cases {
             let config = EncodingConfig::new(n).expect("supported");
-            assert_eq!(config.symbol_size_for_blob(size).expect("fits").get(), expected);
+            assert_eq!(
+                config.symbol_size_for_blob(size).expect("fits").get(),
+                expected
+            );
         }
         let config = EncodingConfig::new(1000).expect("supported");
         for (size, expected) in [(1 << 20, 6), (32 << 20, 152), (128 << 20, 604), (0, 2)] {
-            assert_eq!(config.symbol_size_for_blob(size).expect("fits").get(), expected);
+            assert_eq!(
+                config.symbol_size_for_blob(size).expect("fits").get(),
+                expected
+            );
         }
     }
 
@@ -223,7 +234,10 @@ mod tests {
                 Err(EncodingError::BlobTooLarge { .. })
             ));
         }
-        assert_eq!(EncodingConfig::new(1000).expect("ok").max_sliver_size(), 43_711_178);
+        assert_eq!(
+            EncodingConfig::new(1000).expect("ok").max_sliver_size(),
+            43_711_178
+        );
     }
 
     #[test]
@@ -235,7 +249,10 @@ mod tests {
 
     #[test]
     fn unsupported_shard_counts_are_errors() {
-        assert_eq!(EncodingConfig::new(0), Err(EncodingError::UnsupportedShardCount(0)));
+        assert_eq!(
+            EncodingConfig::new(0),
+            Err(EncodingError::UnsupportedShardCount(0))
+        );
         assert!(EncodingConfig::new(u16::MAX).is_err());
         assert!(EncodingConfig::new(EncodingConfig::MAX_N_SHARDS + 1).is_err());
         assert!(EncodingConfig::new(EncodingConfig::MAX_N_SHARDS).is_ok());
@@ -243,12 +260,19 @@ mod tests {
 
     #[test]
     fn max_shard_count_is_supported_by_both_codes() {
-        for n in [EncodingConfig::MAX_N_SHARDS, EncodingConfig::MAX_N_SHARDS + 1] {
+        for n in [
+            EncodingConfig::MAX_N_SHARDS,
+            EncodingConfig::MAX_N_SHARDS + 1,
+        ] {
             let f = usize::from(bft::max_n_faulty(n));
             let n = usize::from(n);
             let ok = reed_solomon_simd::ReedSolomonEncoder::supports(n - 2 * f, 2 * f)
                 && reed_solomon_simd::ReedSolomonEncoder::supports(n - f, f);
-            assert_eq!(ok, n == usize::from(EncodingConfig::MAX_N_SHARDS), "n = {n}");
+            assert_eq!(
+                ok,
+                n == usize::from(EncodingConfig::MAX_N_SHARDS),
+                "n = {n}"
+            );
         }
     }
 }

@@ -3,9 +3,7 @@
 
 use rayon::prelude::*;
 
-use super::{
-    Axis, EncodingAxis, EncodingError, PrimarySliver, SliverData, compute_metadata, rs,
-};
+use super::{Axis, EncodingAxis, EncodingError, PrimarySliver, SliverData, compute_metadata, rs};
 use crate::{ids::SliverIndex, metadata::VerifiedBlobMetadataWithId};
 
 /// How much to check a decoded blob against its metadata.
@@ -25,7 +23,9 @@ pub enum ConsistencyCheck {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum DecodeError {
     /// Too few usable distinct slivers.
-    #[error("not enough slivers to decode: have {have} usable distinct {axis} slivers, need {need}")]
+    #[error(
+        "not enough slivers to decode: have {have} usable distinct {axis} slivers, need {need}"
+    )]
     NotEnoughSlivers {
         /// The axis of the slivers given.
         axis: Axis,
@@ -113,7 +113,10 @@ fn decode_columns<T: EncodingAxis>(
     symbol_size: usize,
 ) -> Result<(), DecodeError> {
     let row_bytes = n_columns * symbol_size;
-    if slivers.iter().all(|sliver| sliver.index().as_usize() < n_rows) {
+    if slivers
+        .iter()
+        .all(|sliver| sliver.index().as_usize() < n_rows)
+    {
         // Systematic fast path: the slivers are the source rows.
         for sliver in slivers {
             let row = sliver.index().as_usize();
@@ -126,7 +129,10 @@ fn decode_columns<T: EncodingAxis>(
         .map(|column| {
             let symbols = slivers.iter().map(|sliver| {
                 let at = column * symbol_size;
-                (sliver.index().as_usize(), &sliver.data()[at..at + symbol_size])
+                (
+                    sliver.index().as_usize(),
+                    &sliver.data()[at..at + symbol_size],
+                )
             });
             rs::decode(n_rows, n, symbol_size, symbols)
                 .map_err(EncodingError::ReedSolomon)?
@@ -160,7 +166,10 @@ fn decode_rows<T: EncodingAxis>(
         .try_for_each(|(row, out)| {
             let symbols = slivers.iter().map(|sliver| {
                 let at = row * symbol_size;
-                (sliver.index().as_usize(), &sliver.data()[at..at + symbol_size])
+                (
+                    sliver.index().as_usize(),
+                    &sliver.data()[at..at + symbol_size],
+                )
             });
             let decoded = rs::decode(n_columns, n, symbol_size, symbols)
                 .map_err(EncodingError::ReedSolomon)?
@@ -191,8 +200,8 @@ fn check_consistency(
             let row_bytes =
                 usize::from(config.n_secondary_source_symbols()) * usize::from(symbol_size);
             let n_rows = usize::from(config.n_primary_source_symbols());
-            let symbol_size = std::num::NonZeroU16::new(symbol_size)
-                .ok_or(DecodeError::InconsistentBlob)?;
+            let symbol_size =
+                std::num::NonZeroU16::new(symbol_size).ok_or(DecodeError::InconsistentBlob)?;
             (0..n_rows).into_par_iter().try_for_each(|row| {
                 let mut bytes = vec![0u8; row_bytes];
                 let start = (row * row_bytes).min(blob.len());

@@ -120,7 +120,9 @@ fn encode_inner(
                 let mut source = vec![0u8; row_bytes];
                 copy_cell(data, row * row_bytes, &mut source);
                 let mut repair = vec![0u8; encoder.n_repair() * symbol_size];
-                encoder.encode_into(&source, &mut repair).map_err(rs_error)?;
+                encoder
+                    .encode_into(&source, &mut repair)
+                    .map_err(rs_error)?;
                 Ok(repair)
             },
         )
@@ -175,11 +177,11 @@ fn encode_inner(
                     let source = &columns[column];
                     let mut repair = vec![0u8; encoder.n_repair() * symbol_size];
                     encoder.encode_into(source, &mut repair).map_err(rs_error)?;
-                    let hashes: Vec<Node> = source
+                    let cells: Vec<&[u8]> = source
                         .chunks_exact(symbol_size)
                         .chain(repair.chunks_exact(symbol_size))
-                        .map(merkle::leaf_hash)
                         .collect();
+                    let hashes = merkle::leaf_hashes(cells.into_iter());
                     let root = merkle::root_from_leaf_hashes(hashes.clone());
                     if !keep_slivers || column >= n_columns {
                         repair = Vec::new();
@@ -237,9 +239,7 @@ fn encode_inner(
         let secondary = columns
             .into_iter()
             .enumerate()
-            .map(|(index, bytes)| {
-                SecondarySliver::new(bytes, symbol_size_nz, sliver_index(index))
-            })
+            .map(|(index, bytes)| SecondarySliver::new(bytes, symbol_size_nz, sliver_index(index)))
             .collect();
         (primary, secondary)
     });

@@ -13,14 +13,9 @@ use serde::{Deserialize, Serialize};
 use serde_with::serde_as;
 
 use super::{
-    Axis, EncodingAxis, EncodingError, Primary, Secondary, SliverData, SliverVerificationError,
-    rs,
+    Axis, EncodingAxis, EncodingError, Primary, Secondary, SliverData, SliverVerificationError, rs,
 };
-use crate::{
-    ids::SliverIndex,
-    merkle::MerkleProof,
-    metadata::VerifiedBlobMetadataWithId,
-};
+use crate::{ids::SliverIndex, merkle::MerkleProof, metadata::VerifiedBlobMetadataWithId};
 
 /// A symbol for rebuilding a sliver of axis `T`: the cell and the index of the orthogonal
 /// source sliver it came from (its position in the target's codeword).
@@ -393,9 +388,12 @@ fn decode_target<T: EncodingAxis>(
         need,
         config.n_shards_usize(),
         usize::from(symbol_size),
-        symbols
-            .iter()
-            .map(|symbol| (usize::from(symbol.symbol.index), symbol.symbol.data.as_slice())),
+        symbols.iter().map(|symbol| {
+            (
+                usize::from(symbol.symbol.index),
+                symbol.symbol.data.as_slice(),
+            )
+        }),
     )
     .map_err(EncodingError::ReedSolomon)?
     .ok_or(RecoveryError::NotEnoughSymbols {
@@ -448,7 +446,8 @@ impl<T: EncodingAxis> InconsistencyProof<T> {
             }
             seen[index] = true;
         }
-        let sliver = decode_target::<T>(metadata, self.target_sliver_index, &self.recovery_symbols)?;
+        let sliver =
+            decode_target::<T>(metadata, self.target_sliver_index, &self.recovery_symbols)?;
         if sliver_matches(metadata, &sliver)? {
             Err(RecoveryError::SliverNotInconsistent)
         } else {

@@ -130,7 +130,10 @@ pub(crate) fn decode<'a>(
     for (index, present) in have_source.iter().enumerate() {
         if *present {
             decoder
-                .add_original_shard(index, &output[index * symbol_size..(index + 1) * symbol_size])
+                .add_original_shard(
+                    index,
+                    &output[index * symbol_size..(index + 1) * symbol_size],
+                )
                 .map_err(|error| error.to_string())?;
         }
     }
@@ -174,7 +177,13 @@ mod tests {
             "010203040506",
             "010203040506c70acf0cc70ec808000a0b0c090e",
         );
-        check_codeword(2, 4, 4, "1020304050607080", "1020304050607080578e831417cec3d4");
+        check_codeword(
+            2,
+            4,
+            4,
+            "1020304050607080",
+            "1020304050607080578e831417cec3d4",
+        );
     }
 
     #[test]
@@ -192,7 +201,13 @@ mod tests {
             assert_eq!(decoded, source);
         }
         assert_eq!(
-            decode(3, 10, 4, [(1, symbols[1]), (1, symbols[1]), (4, symbols[4])]).expect("ok"),
+            decode(
+                3,
+                10,
+                4,
+                [(1, symbols[1]), (1, symbols[1]), (4, symbols[4])]
+            )
+            .expect("ok"),
             None
         );
     }
@@ -200,8 +215,16 @@ mod tests {
     #[test]
     fn identity_code_without_repair() {
         let mut encoder = RsEncoder::new(3, 3, 2).expect("supported");
-        assert_eq!(encoder.encode_full(&[1, 2, 3, 4, 5, 6]).expect("ok"), vec![1, 2, 3, 4, 5, 6]);
-        let decoded = decode(3, 3, 2, [(2, &[5u8, 6][..]), (0, &[1, 2][..]), (1, &[3, 4][..])]);
+        assert_eq!(
+            encoder.encode_full(&[1, 2, 3, 4, 5, 6]).expect("ok"),
+            vec![1, 2, 3, 4, 5, 6]
+        );
+        let decoded = decode(
+            3,
+            3,
+            2,
+            [(2, &[5u8, 6][..]), (0, &[1, 2][..]), (1, &[3, 4][..])],
+        );
         assert_eq!(decoded.expect("ok"), Some(vec![1, 2, 3, 4, 5, 6]));
     }
 }

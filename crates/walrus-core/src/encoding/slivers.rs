@@ -6,9 +6,7 @@ use std::{marker::PhantomData, num::NonZeroU16};
 use serde::{Deserialize, Serialize};
 use serde_with::serde_as;
 
-use super::{
-    Axis, EncodingAxis, EncodingConfig, EncodingError, Primary, Secondary, rs::RsEncoder,
-};
+use super::{Axis, EncodingAxis, EncodingConfig, EncodingError, Primary, Secondary, rs::RsEncoder};
 use crate::{
     ids::{SliverIndex, SliverPairIndex},
     merkle::{MerkleTree, Node},
