@@ -29,6 +29,7 @@ fi
 node "$here/check.js" "${targets[@]}"
 
 if [[ $fmt_check -eq 1 ]]; then
-    mapfile -t files < <(find "${targets[@]}" -name '*.move' -not -path '*/build/*' | sort)
-    "$here/node_modules/.bin/prettier" --plugin @mysten/prettier-plugin-move --check "${files[@]}"
+    mapfile -t files < <(find "${targets[@]}" -name '*.move' -not -path '*/build/*' -exec realpath {} + | sort)
+    # prettier resolves --plugin relative to the working directory: run it from here.
+    (cd "$here" && ./node_modules/.bin/prettier --plugin @mysten/prettier-plugin-move --check "${files[@]}")
 fi
