@@ -1,5 +1,5 @@
 //! Times one encoding, decoding and verification run: `cargo run --release -p walrus-core
-//! --example encode_timing -- N_SHARDS BYTES`.
+//! --example encode_timing -- N_SHARDS BYTES [encode-only]`.
 
 use std::time::Instant;
 
@@ -12,7 +12,14 @@ fn main() {
     let data: Vec<u8> = (0..len)
         .map(|i| u8::try_from(i % 251).unwrap_or(0))
         .collect();
+    let encode_only = args.next().as_deref() == Some("encode-only");
     let config = EncodingConfig::new(n).expect("supported");
+    if encode_only {
+        let start = Instant::now();
+        let encoded = encoding::encode_with_metadata(&config, &data).expect("encodes");
+        println!("encode_with_metadata n={n} len={len}: {:?} {}", start.elapsed(), encoded.blob_id());
+        return;
+    }
     let start = Instant::now();
     let metadata = encoding::compute_metadata(&config, &data).expect("encodes");
     println!("compute_metadata n={n} len={len}: {:?}", start.elapsed());
