@@ -17,7 +17,11 @@ fn main() {
     if encode_only {
         let start = Instant::now();
         let encoded = encoding::encode_with_metadata(&config, &data).expect("encodes");
-        println!("encode_with_metadata n={n} len={len}: {:?} {}", start.elapsed(), encoded.blob_id());
+        println!(
+            "encode_with_metadata n={n} len={len}: {:?} {}",
+            start.elapsed(),
+            encoded.blob_id()
+        );
         return;
     }
     let start = Instant::now();

@@ -216,3 +216,67 @@ fn check_consistency(
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::encoding::{EncodingConfig, encode_with_metadata};
+
+    #[test]
+    fn nonzero_padding_is_inconsistent() {
+        // Encode 10 bytes, then claim the blob is only 9 bytes long: the tenth byte becomes
+        // padding that is not zero.
+        let config = EncodingConfig::new(4).expect("supported");
+        let encoded = encode_with_metadata(&config, &[7u8; 10]).expect("encodes");
+        let metadata = encoded.metadata.metadata();
+        let shorter = crate::metadata::BlobMetadata::new(
+            metadata.encoding_type(),
+            9,
+            metadata.hashes().to_vec(),
+        );
+        let blob_id = shorter.compute_blob_id();
+        let verified = crate::metadata::BlobMetadataWithId {
+            blob_id,
+            metadata: shorter,
+        }
+        .verify(4)
+        .expect("well formed");
+        let slivers = encoded.sliver_pairs.iter().map(|pair| pair.primary.clone());
+        assert_eq!(
+            decode(&verified, slivers, ConsistencyCheck::Skip),
+            Err(DecodeError::InconsistentBlob)
+        );
+    }
+
+    #[test]
+    fn duplicates_and_malformed_slivers_are_skipped() {
+        let config = EncodingConfig::new(10).expect("supported");
+        let data: Vec<u8> = (0..=255).collect();
+        let encoded = encode_with_metadata(&config, &data).expect("encodes");
+        let first = encoded.sliver_pairs[5].primary.clone();
+        let malformed = PrimarySliver::new(vec![1, 2], first.symbol_size(), SliverIndex(6));
+        let mut slivers = vec![first.clone(), first.clone(), malformed];
+        slivers.extend(
+            encoded.sliver_pairs[7..]
+                .iter()
+                .map(|pair| pair.primary.clone()),
+        );
+        assert_eq!(
+            decode(
+                &encoded.metadata,
+                slivers.clone(),
+                ConsistencyCheck::Default
+            ),
+            Ok(data)
+        );
+        slivers.pop();
+        assert_eq!(
+            decode(&encoded.metadata, slivers, ConsistencyCheck::Default),
+            Err(DecodeError::NotEnoughSlivers {
+                axis: Axis::Primary,
+                have: 3,
+                need: 4
+            })
+        );
+    }
+}

@@ -306,3 +306,67 @@ impl Sliver {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::encoding::encode_with_metadata;
+
+    #[test]
+    fn empty_blob_slivers_have_the_reference_wire_form() {
+        let config = EncodingConfig::new(4).expect("supported");
+        let encoded = encode_with_metadata(&config, b"").expect("encodes");
+        let pair = &encoded.sliver_pairs[0];
+        assert_eq!(
+            hex::encode(bcs::to_bytes(&pair.primary).expect("ok")),
+            "0600000000000002000000"
+        );
+        assert_eq!(
+            hex::encode(bcs::to_bytes(&pair.secondary).expect("ok")),
+            "040000000002000300"
+        );
+        let either = Sliver::Secondary(pair.secondary.clone());
+        assert_eq!(bcs::to_bytes(&either).expect("ok")[0], 1);
+    }
+
+    #[test]
+    fn verification_reports_each_failure() {
+        let config = EncodingConfig::new(7).expect("supported");
+        let encoded = encode_with_metadata(&config, b"some bytes to encode").expect("encodes");
+        let metadata = &encoded.metadata;
+        let good = encoded.sliver_pairs[2].primary.clone();
+        good.verify(metadata).expect("verifies");
+
+        let out_of_range =
+            PrimarySliver::new(good.data().to_vec(), good.symbol_size(), SliverIndex(7));
+        assert!(matches!(
+            out_of_range.verify(metadata),
+            Err(SliverVerificationError::IndexTooLarge {
+                index: 7,
+                n_shards: 7
+            })
+        ));
+        let wrong_symbol_size = PrimarySliver::new(
+            good.data().to_vec(),
+            NonZeroU16::new(4).expect("nonzero"),
+            good.index(),
+        );
+        assert!(matches!(
+            wrong_symbol_size.verify(metadata),
+            Err(SliverVerificationError::SymbolSizeMismatch { .. })
+        ));
+        let mut short = good.data().to_vec();
+        short.truncate(short.len() - 2);
+        let short = PrimarySliver::new(short, good.symbol_size(), good.index());
+        assert!(matches!(
+            short.verify(metadata),
+            Err(SliverVerificationError::SliverSizeMismatch { .. })
+        ));
+        // The same bytes claimed as another pair's sliver.
+        let moved = PrimarySliver::new(good.data().to_vec(), good.symbol_size(), SliverIndex(3));
+        assert_eq!(
+            moved.verify(metadata),
+            Err(SliverVerificationError::MerkleRootMismatch)
+        );
+    }
+}
