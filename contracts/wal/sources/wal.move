@@ -34,6 +34,9 @@ const FROST_PER_WAL: u64 = 1_000_000_000;
 /// The treasury does not hold a `TreasuryCap` (cannot happen after `init`).
 const ETreasuryCapMissing: u64 = 0;
 
+// `coin::create_currency` is deprecated in favour of `sui::coin_registry` in recent frameworks; it
+// still creates the `TreasuryCap` and the frozen `CoinMetadata` that existing tools read.
+#[allow(deprecated_usage)]
 fun init(otw: WAL, ctx: &mut TxContext) {
     let (mut cap, metadata) = coin::create_currency(
         otw,
@@ -70,12 +73,18 @@ public fun decimals(): u8 { DECIMALS }
 public fun frost_per_wal(): u64 { FROST_PER_WAL }
 
 fun borrow_cap(treasury: &ProtectedTreasury): &TreasuryCap<WAL> {
-    assert!(dof::exists_(&treasury.id, TreasuryCapKey()), ETreasuryCapMissing);
+    assert!(
+        dof::exists_with_type<TreasuryCapKey, TreasuryCap<WAL>>(&treasury.id, TreasuryCapKey()),
+        ETreasuryCapMissing,
+    );
     dof::borrow(&treasury.id, TreasuryCapKey())
 }
 
 fun borrow_cap_mut(treasury: &mut ProtectedTreasury): &mut TreasuryCap<WAL> {
-    assert!(dof::exists_(&treasury.id, TreasuryCapKey()), ETreasuryCapMissing);
+    assert!(
+        dof::exists_with_type<TreasuryCapKey, TreasuryCap<WAL>>(&treasury.id, TreasuryCapKey()),
+        ETreasuryCapMissing,
+    );
     dof::borrow_mut(&mut treasury.id, TreasuryCapKey())
 }
 

@@ -41,7 +41,8 @@ public(package) fun upsert(self: &mut ActiveSet, node_id: ID, staked_amount: u64
         };
         let old_amount = self.nodes[index].staked_amount;
         self.total_stake = self.total_stake - old_amount + staked_amount;
-        self.nodes[index].staked_amount = staked_amount;
+        let entry = &mut self.nodes[index];
+        entry.staked_amount = staked_amount;
         return true
     };
     if (staked_amount == 0) return false;

@@ -124,7 +124,7 @@ public fun derive_blob_id(root_hash: u256, encoding_type: u8, size: u64): u256 {
 
 /// Whether the blob has attributes.
 public fun has_metadata(self: &Blob): bool {
-    dynamic_field::exists_(&self.id, METADATA_DF)
+    dynamic_field::exists_with_type<vector<u8>, Metadata>(&self.id, METADATA_DF)
 }
 
 /// The value of the attribute `key`, if any (read-only; usable by other packages).
@@ -187,7 +187,7 @@ fun metadata_mut(self: &mut Blob): &mut Metadata {
 /// keep a certified blob until its end epoch regardless, and capacity is not released.
 public fun burn(self: Blob) {
     let Blob { mut id, storage, .. } = self;
-    if (dynamic_field::exists_(&id, METADATA_DF)) {
+    if (dynamic_field::exists_with_type<vector<u8>, Metadata>(&id, METADATA_DF)) {
         let _: Metadata = dynamic_field::remove(&mut id, METADATA_DF);
     };
     id.delete();
@@ -261,7 +261,7 @@ public(package) fun delete(self: Blob, current_epoch: u32): Storage {
     let object_id = self.object_id();
     let blob_id = self.blob_id;
     let Blob { mut id, storage, .. } = self;
-    if (dynamic_field::exists_(&id, METADATA_DF)) {
+    if (dynamic_field::exists_with_type<vector<u8>, Metadata>(&id, METADATA_DF)) {
         let _: Metadata = dynamic_field::remove(&mut id, METADATA_DF);
     };
     id.delete();

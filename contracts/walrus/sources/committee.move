@@ -41,7 +41,7 @@ public fun shards(self: &Committee, node_id: &ID): &vector<u16> {
 }
 
 /// The number of members.
-public fun size(self: &Committee): u64 { self.0.length() }
+public fun size(self: &Committee): u64 { self.0.size() }
 
 /// Whether `node_id` is a member.
 public fun contains(self: &Committee, node_id: &ID): bool { self.0.contains(node_id) }
@@ -50,7 +50,7 @@ public fun contains(self: &Committee, node_id: &ID): bool { self.0.contains(node
 public fun n_shards(self: &Committee): u64 {
     let mut total = 0;
     let mut i = 0;
-    while (i < self.0.length()) {
+    while (i < self.0.size()) {
         let (_, shards) = self.0.get_entry_by_idx(i);
         total = total + shards.length();
         i = i + 1;
@@ -73,7 +73,7 @@ public(package) fun initialize(assignments: VecMap<ID, u16>): Committee {
     let mut map = vec_map::empty();
     let mut next_shard: u16 = 0;
     let mut i = 0;
-    while (i < sorted.length()) {
+    while (i < sorted.size()) {
         let (node_id, count) = sorted.get_entry_by_idx(i);
         if (*count > 0) {
             let shards = vector::tabulate!((*count as u64), |j| next_shard + (j as u16));
@@ -93,7 +93,7 @@ public(package) fun transition(self: &Committee, assignments: VecMap<ID, u16>): 
     let mut kept: VecMap<ID, vector<u16>> = vec_map::empty();
     let mut growing_existing: vector<ID> = vector[];
     let mut i = 0;
-    while (i < self.0.length()) {
+    while (i < self.0.size()) {
         let (node_id, shards) = self.0.get_entry_by_idx(i);
         let mut shards = *shards;
         let new_count = if (assignments.contains(node_id)) {
@@ -111,7 +111,7 @@ public(package) fun transition(self: &Committee, assignments: VecMap<ID, u16>): 
     let mut growing_new: vector<ID> = vector[];
     let assigned = sort_by_id(assignments);
     i = 0;
-    while (i < assigned.length()) {
+    while (i < assigned.size()) {
         let (node_id, count) = assigned.get_entry_by_idx(i);
         if (*count > 0 && !self.0.contains(node_id)) growing_new.push_back(*node_id);
         i = i + 1;
@@ -203,7 +203,8 @@ public fun apportion(n_shards: u16, stakes: &vector<u64>): vector<u16> {
             i = i + 1;
         };
         assert!(best < n_nodes, EApportionmentFailed);
-        shards[best] = shards[best] + 1;
+        let count = &mut shards[best];
+        *count = *count + 1;
         assigned = assigned + 1;
     };
     shards

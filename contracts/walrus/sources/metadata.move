@@ -52,7 +52,7 @@ public fun get(self: &Metadata, key: &String): Option<String> {
 }
 
 /// The number of pairs.
-public fun length(self: &Metadata): u64 { self.metadata.length() }
+public fun length(self: &Metadata): u64 { self.metadata.size() }
 
 /// All pairs.
 public fun pairs(self: &Metadata): &VecMap<String, String> { &self.metadata }

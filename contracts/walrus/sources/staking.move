@@ -154,25 +154,19 @@ public fun register_candidate(
         sui::bls12381::bls12381_min_pk_verify(&proof_of_possession, &public_key, &pop_message),
         EInvalidProofOfPossession,
     );
-    let id = object::new(ctx);
-    let node_id = id.to_inner();
-    let node_info = storage_node::new(
-        name,
-        node_id,
-        network_address,
-        public_key,
-        network_public_key,
-    );
     let inner = self.inner_mut();
     let activation_epoch = if (inner.next_committee.is_some()) epoch + 1 else epoch;
     let pool = staking_pool::new(
-        id,
-        node_info,
+        name,
+        network_address,
+        public_key,
+        network_public_key,
         commission_rate,
         staking_pool::new_voting_params(storage_price, write_price, node_capacity),
         activation_epoch,
         ctx,
     );
+    let node_id = pool.node_id();
     inner.pools.add(node_id, pool);
     let cap = storage_node::new_cap(node_id, ctx);
     events::emit_node_registered(epoch, node_id, object::id(&cap), commission_rate);

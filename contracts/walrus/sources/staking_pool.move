@@ -19,7 +19,7 @@ use sui::table::{Self, Table};
 use sui::vec_map::{Self, VecMap};
 use wal::wal::WAL;
 use walrus::staked_wal::{Self, StakedWal};
-use walrus::storage_node::{StorageNodeInfo, StorageNodeCap};
+use walrus::storage_node::{Self, StorageNodeInfo, StorageNodeCap};
 
 /// The lifecycle of a pool.
 public enum PoolState has copy, drop, store {
@@ -92,16 +92,28 @@ const EActivationEpochNotReached: u64 = 10;
 /// The pool is already retired.
 const EPoolAlreadyRetired: u64 = 11;
 
-/// Creates a pool with the UID `id` (whose ID is the node ID in `node_info`).
+/// Creates a pool for a new storage node. The pool's object ID is the node ID recorded in its
+/// `StorageNodeInfo`. The UID is created here: Sui only accepts an object built from a UID that
+/// comes directly from `object::new` in the same function.
 public(package) fun new(
-    id: UID,
-    node_info: StorageNodeInfo,
+    name: String,
+    network_address: String,
+    public_key: vector<u8>,
+    network_public_key: vector<u8>,
     commission_rate: u16,
     voting_params: VotingParams,
     activation_epoch: u32,
     ctx: &mut TxContext,
 ): StakingPool {
     assert!((commission_rate as u64) <= N_BASIS_POINTS, EIncorrectCommissionRate);
+    let id = object::new(ctx);
+    let node_info = storage_node::new(
+        name,
+        id.to_inner(),
+        network_address,
+        public_key,
+        network_public_key,
+    );
     let mut exchange_rates = table::new(ctx);
     exchange_rates.add(activation_epoch, PoolExchangeRate { wal_amount: 0, share_amount: 0 });
     StakingPool {
@@ -226,7 +238,7 @@ public(package) fun advance_epoch(
     let mut due_epoch = 0;
     let rates = &mut self.pending_commission_rate;
     let mut i = 0;
-    while (i < rates.length()) {
+    while (i < rates.size()) {
         let (epoch, rate) = rates.get_entry_by_idx(i);
         if (*epoch <= new_epoch) {
             if (due_rate.is_none() || *epoch >= due_epoch) {
@@ -434,7 +446,7 @@ fun sub_from(map: &mut VecMap<u32, u64>, epoch: u32, amount: u64) {
 fun take_due(map: &mut VecMap<u32, u64>, epoch: u32): u64 {
     let mut total = 0;
     let mut i = 0;
-    while (i < map.length()) {
+    while (i < map.size()) {
         let (key, value) = map.get_entry_by_idx(i);
         if (*key <= epoch) {
             total = total + *value;
@@ -451,7 +463,7 @@ fun take_due(map: &mut VecMap<u32, u64>, epoch: u32): u64 {
 fun sum_due(map: &VecMap<u32, u64>, epoch: u32): u64 {
     let mut total = 0;
     let mut i = 0;
-    while (i < map.length()) {
+    while (i < map.size()) {
         let (key, value) = map.get_entry_by_idx(i);
         if (*key <= epoch) total = total + *value;
         i = i + 1;
@@ -462,5 +474,5 @@ fun sum_due(map: &VecMap<u32, u64>, epoch: u32): u64 {
 #[test_only]
 /// Destroys a pool in tests.
 public fun destroy_for_test(self: StakingPool) {
-    sui::test_utils::destroy(self);
+    std::unit_test::destroy(self);
 }

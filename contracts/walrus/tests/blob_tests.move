@@ -4,8 +4,7 @@
 #[test_only]
 module walrus::blob_tests;
 
-use std::unit_test::assert_eq;
-use sui::test_utils::destroy;
+use std::unit_test::{assert_eq, destroy};
 use walrus::blob::{Self, Blob};
 use walrus::encoding;
 use walrus::messages;

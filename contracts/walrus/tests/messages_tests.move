@@ -60,14 +60,14 @@ fun wrong_epoch_fails() {
 #[test, expected_failure(abort_code = messages::EIncorrectAppId)]
 fun wrong_app_id_fails() {
     let mut message = test_utils::blob_cert_message(7, 1);
-    message[2] = 4;
+    *&mut message[2] = 4;
     messages::certified_message_for_test(message, 7, 1);
 }
 
 #[test, expected_failure(abort_code = messages::EIncorrectIntentVersion)]
 fun wrong_intent_version_fails() {
     let mut message = test_utils::blob_cert_message(7, 1);
-    message[1] = 1;
+    *&mut message[1] = 1;
     messages::certified_message_for_test(message, 7, 1);
 }
 

@@ -19,5 +19,5 @@ fun insert_update_remove() {
     assert_eq!(key, b"b".to_string());
     assert_eq!(value, b"3".to_string());
     assert!(metadata.remove_if_exists(&b"b".to_string()).is_none());
-    assert_eq!(metadata.pairs().length(), 1);
+    assert_eq!(metadata.pairs().size(), 1);
 }

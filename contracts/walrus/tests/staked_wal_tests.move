@@ -4,9 +4,8 @@
 #[test_only]
 module walrus::staked_wal_tests;
 
-use std::unit_test::assert_eq;
+use std::unit_test::{assert_eq, destroy};
 use sui::balance;
-use sui::test_utils::destroy;
 use wal::wal::WAL;
 use walrus::staked_wal;
 use walrus::test_utils::node_id;

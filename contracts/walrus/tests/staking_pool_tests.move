@@ -4,9 +4,8 @@
 #[test_only]
 module walrus::staking_pool_tests;
 
-use std::unit_test::assert_eq;
+use std::unit_test::{assert_eq, destroy};
 use sui::balance;
-use sui::test_utils::destroy;
 use wal::wal::WAL;
 use walrus::staking_pool::{Self, StakingPool};
 use walrus::storage_node;
@@ -15,17 +14,17 @@ use walrus::test_utils;
 const ONE_WAL: u64 = 1_000_000_000;
 
 fun new_pool(commission_rate: u16, ctx: &mut TxContext): StakingPool {
-    let id = object::new(ctx);
-    let node_id = id.to_inner();
-    let info = storage_node::new(
+    let params = staking_pool::new_voting_params(100, 10, 1_000);
+    staking_pool::new(
         b"node".to_string(),
-        node_id,
         b"127.0.0.1:9000".to_string(),
         test_utils::bls_pk(&test_utils::bls_sk(0)),
         vector::tabulate!(33, |_| 2),
-    );
-    let params = staking_pool::new_voting_params(100, 10, 1_000);
-    staking_pool::new(id, info, commission_rate, params, 0, ctx)
+        commission_rate,
+        params,
+        0,
+        ctx,
+    )
 }
 
 fun reward(amount: u64): balance::Balance<WAL> { balance::create_for_testing<WAL>(amount) }
@@ -158,12 +157,9 @@ fun commission_above_100_percent_fails() {
 
 #[test, expected_failure(abort_code = storage_node::EInvalidNetworkPublicKey)]
 fun short_network_key_fails() {
-    let ctx = &mut tx_context::dummy();
-    let id = object::new(ctx);
-    let node_id = id.to_inner();
     let _info = storage_node::new(
         b"node".to_string(),
-        node_id,
+        test_utils::node_id(0),
         b"addr".to_string(),
         test_utils::bls_pk(&test_utils::bls_sk(0)),
         vector[1],

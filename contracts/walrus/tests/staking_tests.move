@@ -4,10 +4,9 @@
 #[test_only]
 module walrus::staking_tests;
 
-use std::unit_test::assert_eq;
+use std::unit_test::{assert_eq, destroy};
 use sui::clock::{Self, Clock};
 use sui::event;
-use sui::test_utils::destroy;
 use walrus::bls_aggregate;
 use walrus::events::{
     EpochChangeStart,

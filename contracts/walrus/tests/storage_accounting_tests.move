@@ -40,7 +40,7 @@ fun zero_length_fails() {
     abort
 }
 
-#[test, expected_failure(abort_code = 99)]
+#[test, expected_failure(abort_code = 99, location = walrus::storage_accounting)]
 fun capacity_overflow_uses_given_code() {
     let mut ring = storage_accounting::ring_new(0, 3);
     ring.ring_lookup_mut(0).increase_used_capacity(1_001, 1_000, 99);

@@ -4,8 +4,7 @@
 #[test_only]
 module walrus::storage_resource_tests;
 
-use std::unit_test::assert_eq;
-use sui::test_utils::destroy;
+use std::unit_test::{assert_eq, destroy};
 use walrus::storage_resource::{Self, create_for_test};
 
 #[test]

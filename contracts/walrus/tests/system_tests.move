@@ -4,9 +4,8 @@
 #[test_only]
 module walrus::system_tests;
 
-use std::unit_test::assert_eq;
+use std::unit_test::{assert_eq, destroy};
 use sui::event;
-use sui::test_utils::destroy;
 use walrus::blob::{Self, Blob};
 use walrus::encoding;
 use walrus::events::{BlobRegistered, BlobCertified, BlobDeleted, InvalidBlobID, PricesUpdated};
@@ -189,7 +188,14 @@ fun advance_epoch_pays_committee_by_shards() {
     destroy(system);
 }
 
-#[test, expected_failure(abort_code = system::EStorageExceeded)]
+// The capacity check runs in `storage_accounting` with the code `system` passes it.
+#[
+    test,
+    expected_failure(
+        abort_code = system::EStorageExceeded,
+        location = walrus::storage_accounting,
+    ),
+]
 fun reserve_beyond_capacity_fails() {
     let ctx = &mut tx_context::dummy();
     let mut system = new_system(ctx);

@@ -61,7 +61,8 @@ public fun signers_to_bitmap(signers: &vector<bool>): vector<u8> {
         if (i % 8 == 0) bitmap.push_back(0);
         if (signers[i]) {
             let last = bitmap.length() - 1;
-            bitmap[last] = bitmap[last] | (1u8 << ((i % 8) as u8));
+            let byte = &mut bitmap[last];
+            *byte = *byte | (1u8 << ((i % 8) as u8));
         };
         i = i + 1;
     };

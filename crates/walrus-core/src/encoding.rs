@@ -10,6 +10,7 @@
 mod config;
 mod decoder;
 mod encoder;
+mod layout;
 mod recovery;
 mod rs;
 mod slivers;

@@ -11,7 +11,8 @@ use std::num::NonZeroU16;
 use rayon::prelude::*;
 
 use super::{
-    EncodingConfig, EncodingError, PrimarySliver, SecondarySliver, SliverPair, rs::RsEncoder,
+    EncodingConfig, EncodingError, PrimarySliver, SecondarySliver, SliverPair, layout,
+    rs::RsEncoder,
 };
 use crate::{
     ids::{BlobId, SliverIndex},
@@ -24,6 +25,12 @@ use crate::{
 
 /// Columns whose primary repair symbols are buffered before being written into the rows.
 const COLUMN_BATCH: usize = 64;
+
+/// Columns coded together in one Reed-Solomon call when symbols are small.
+const COLUMN_GROUP: usize = 16;
+
+/// Up to this symbol size, columns are coded in groups of [`COLUMN_GROUP`].
+const GROUP_MAX_SYMBOL_SIZE: usize = 256;
 
 /// The output of [`encode_with_metadata`]: the `n` sliver pairs in pair order and the metadata.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -168,28 +175,33 @@ fn encode_inner(
     let mut column_roots: Vec<Node> = Vec::with_capacity(n);
     for batch_start in (0..n).step_by(COLUMN_BATCH) {
         let batch_end = (batch_start + COLUMN_BATCH).min(n);
-        let results: Vec<(Vec<Node>, Node, Vec<u8>)> = (batch_start..batch_end)
+        // Columns are coded `group` at a time: one Reed-Solomon call whose shards hold a run of
+        // columns (see `layout`), which spares the per-call setup that dominates small symbols.
+        let group = if symbol_size <= GROUP_MAX_SYMBOL_SIZE {
+            COLUMN_GROUP
+        } else {
+            1
+        };
+        let groups: Vec<usize> = (batch_start..batch_end).step_by(group).collect();
+        let results: Vec<(Vec<Node>, Node, Vec<u8>)> = groups
             .into_par_iter()
-            .map_init(
-                || RsEncoder::new(n_rows, n, symbol_size),
-                |encoder, column| {
-                    let encoder = encoder.as_mut().map_err(|error| rs_error(error.clone()))?;
-                    let source = &columns[column];
-                    let mut repair = vec![0u8; encoder.n_repair() * symbol_size];
-                    encoder.encode_into(source, &mut repair).map_err(rs_error)?;
-                    let cells: Vec<&[u8]> = source
-                        .chunks_exact(symbol_size)
-                        .chain(repair.chunks_exact(symbol_size))
-                        .collect();
-                    let hashes = merkle::leaf_hashes(cells.into_iter());
-                    let root = merkle::root_from_leaf_hashes(hashes.clone());
-                    if !keep_slivers || column >= n_columns {
-                        repair = Vec::new();
-                    }
-                    Ok((hashes, root, repair))
-                },
-            )
-            .collect::<Result<_, EncodingError>>()?;
+            .map(|first| {
+                let last = (first + group).min(batch_end);
+                expand_columns(&columns[first..last], n_rows, n, symbol_size).map(|expanded| {
+                    expanded
+                        .into_iter()
+                        .enumerate()
+                        .map(|(offset, (hashes, root, repair))| {
+                            let keep = keep_slivers && first + offset < n_columns;
+                            (hashes, root, if keep { repair } else { Vec::new() })
+                        })
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect::<Result<Vec<_>, EncodingError>>()?
+            .into_iter()
+            .flatten()
+            .collect();
         if keep_slivers {
             rows[n_rows..]
                 .par_iter_mut()
@@ -244,6 +256,66 @@ fn encode_inner(
         (primary, secondary)
     });
     Ok((metadata, slivers))
+}
+
+/// Expands each of `columns` (`n_rows` symbols each) to `n` symbols with the primary code, in one
+/// Reed-Solomon call, and returns per column its `n` leaf hashes, its Merkle root and its
+/// `n - n_rows` repair symbols.
+fn expand_columns(
+    columns: &[Vec<u8>],
+    n_rows: usize,
+    n: usize,
+    symbol_size: usize,
+) -> Result<Vec<(Vec<Node>, Node, Vec<u8>)>, EncodingError> {
+    let n_group = columns.len();
+    let shard_len = n_group * symbol_size;
+    let mut encoder = RsEncoder::new(n_rows, n, shard_len).map_err(rs_error)?;
+    // Shard r holds cells (r, c) of every column c of the group.
+    let mut source = Vec::with_capacity(n_rows * shard_len);
+    let mut cells = vec![0u8; shard_len];
+    for row in 0..n_rows {
+        for (offset, column) in columns.iter().enumerate() {
+            cells[offset * symbol_size..(offset + 1) * symbol_size]
+                .copy_from_slice(&column[row * symbol_size..(row + 1) * symbol_size]);
+        }
+        if n_group == 1 {
+            source.extend_from_slice(&cells);
+        } else {
+            source.extend_from_slice(&layout::symbols_to_shard(&cells, symbol_size));
+        }
+    }
+    let mut repair = vec![0u8; encoder.n_repair() * shard_len];
+    encoder
+        .encode_into(&source, &mut repair)
+        .map_err(rs_error)?;
+    drop(source);
+    // Column c's repair symbols, row by row.
+    let n_repair = n - n_rows;
+    let mut repairs = vec![vec![0u8; n_repair * symbol_size]; n_group];
+    for (repair_row, shard) in repair.chunks_exact(shard_len).enumerate() {
+        if n_group == 1 {
+            cells.copy_from_slice(shard);
+        } else {
+            layout::shard_to_symbols(shard, symbol_size, &mut cells);
+        }
+        for (offset, column_repair) in repairs.iter_mut().enumerate() {
+            column_repair[repair_row * symbol_size..(repair_row + 1) * symbol_size]
+                .copy_from_slice(&cells[offset * symbol_size..(offset + 1) * symbol_size]);
+        }
+    }
+    Ok(columns
+        .iter()
+        .zip(repairs)
+        .map(|(column, repair)| {
+            let cells: Vec<&[u8]> = column
+                .chunks_exact(symbol_size)
+                .chain(repair.chunks_exact(symbol_size))
+                .collect();
+            let hashes = merkle::leaf_hashes(cells.into_iter());
+            let root = merkle::root_from_leaf_hashes(hashes.clone());
+            (hashes, root, repair)
+        })
+        .collect())
 }
 
 fn sliver_index(index: usize) -> SliverIndex {
