@@ -84,6 +84,10 @@ pub fn compute_metadata(
 
 type Slivers = (Vec<PrimarySliver>, Vec<SecondarySliver>);
 
+/// One expanded column: the leaf hashes of its `n` cells, its Merkle root, and its repair
+/// symbols (empty once they are no longer needed).
+type ExpandedColumn = (Vec<Node>, Node, Vec<u8>);
+
 /// Copies cell `(row, column)` of the zero-padded message matrix into `out`.
 fn copy_cell(data: &[u8], offset: usize, out: &mut [u8]) {
     let end = (offset + out.len()).min(data.len());
@@ -183,7 +187,7 @@ fn encode_inner(
             1
         };
         let groups: Vec<usize> = (batch_start..batch_end).step_by(group).collect();
-        let results: Vec<(Vec<Node>, Node, Vec<u8>)> = groups
+        let results: Vec<ExpandedColumn> = groups
             .into_par_iter()
             .map(|first| {
                 let last = (first + group).min(batch_end);
@@ -266,7 +270,7 @@ fn expand_columns(
     n_rows: usize,
     n: usize,
     symbol_size: usize,
-) -> Result<Vec<(Vec<Node>, Node, Vec<u8>)>, EncodingError> {
+) -> Result<Vec<ExpandedColumn>, EncodingError> {
     let n_group = columns.len();
     let shard_len = n_group * symbol_size;
     let mut encoder = RsEncoder::new(n_rows, n, shard_len).map_err(rs_error)?;
