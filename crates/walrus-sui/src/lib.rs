@@ -1,16 +1,22 @@
 //! Walrus chain layer: Rust mirrors of the Move objects and events in `contracts/` (same BCS
 //! layout), the Move abort codes (generated from the Move sources at build time), and typed
-//! builders for the arguments of every public entry point.
+//! builders for the arguments of every public entry point; plus the chain client over Sui gRPC
+//! ([`client`]), its configuration ([`config`]) and a signing wallet ([`wallet`]).
 //!
-//! **Architecture Invariant:** this crate does not talk to a chain yet; it only describes the
-//! contract ABI. The conformance test (`tests/abi_conformance.rs`) parses the Move sources and
-//! checks every mirror, call builder and abort code against them.
+//! **Architecture Invariant:** the ABI part (`calls`, `errors`, `events`, `move_types`,
+//! `objects`) only describes the contracts; the conformance test (`tests/abi_conformance.rs`)
+//! parses the Move sources and checks every mirror, call builder and abort code against them.
+//! Every other crate talks to the chain only through [`client`], which decodes BCS with these
+//! mirrors and never relies on a node's JSON rendering.
 
 pub mod calls;
+pub mod client;
+pub mod config;
 pub mod errors;
 pub mod events;
 pub mod move_types;
 pub mod objects;
+pub mod wallet;
 
 pub use calls::{Arg, MoveCall};
 pub use errors::{ABORT_CODES, MoveAbort};
