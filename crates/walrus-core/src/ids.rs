@@ -76,6 +76,9 @@ pub enum IdParseError {
     /// The text is not valid unpadded URL-safe base64 of exactly 32 bytes.
     #[error("invalid blob ID {0:?}: expected 43 characters of unpadded URL-safe base64 (32 bytes)")]
     InvalidBlobId(String),
+    /// The text is not a symbol ID of the form `row-column`.
+    #[error("invalid symbol ID {0:?}: expected \"row-column\", e.g. \"17-21\"")]
+    InvalidSymbolId(String),
     /// The text is not `0x`-prefixed (or bare) hex of at most 32 bytes.
     #[error("invalid object ID {0:?}: expected up to 64 hex digits, optionally prefixed by 0x")]
     InvalidObjectId(String),
@@ -210,6 +213,66 @@ impl FromStr for ObjectId {
     }
 }
 
+/// The address of one cell of the expanded matrix: row `primary`, column `secondary`.
+///
+/// Cell `(r, c)` is symbol `c` of expanded primary sliver `r` and symbol `r` of expanded
+/// secondary sliver `c`. BCS: two `u16`s; JSON and query strings: `"r-c"`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct SymbolId {
+    /// The primary sliver (row) index.
+    pub primary: SliverIndex,
+    /// The secondary sliver (column) index.
+    pub secondary: SliverIndex,
+}
+
+impl SymbolId {
+    /// Creates a symbol ID from a row and a column.
+    pub fn new(primary: SliverIndex, secondary: SliverIndex) -> Self {
+        Self { primary, secondary }
+    }
+}
+
+impl fmt::Display for SymbolId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}-{}", self.primary, self.secondary)
+    }
+}
+
+impl FromStr for SymbolId {
+    type Err = IdParseError;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let invalid = || IdParseError::InvalidSymbolId(s.to_owned());
+        let (primary, secondary) = s.split_once('-').ok_or_else(invalid)?;
+        Ok(Self {
+            primary: SliverIndex(primary.parse().map_err(|_| invalid())?),
+            secondary: SliverIndex(secondary.parse().map_err(|_| invalid())?),
+        })
+    }
+}
+
+impl Serialize for SymbolId {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        if serializer.is_human_readable() {
+            serializer.collect_str(self)
+        } else {
+            (self.primary, self.secondary).serialize(serializer)
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for SymbolId {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        if deserializer.is_human_readable() {
+            let text = String::deserialize(deserializer)?;
+            text.parse().map_err(serde::de::Error::custom)
+        } else {
+            let (primary, secondary) = <(SliverIndex, SliverIndex)>::deserialize(deserializer)?;
+            Ok(Self { primary, secondary })
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -253,6 +316,24 @@ mod tests {
         bytes[1] = 1;
         assert_eq!(BlobId(bytes).to_move_u256_decimal(), "257");
         assert_eq!(BlobId::default().to_move_u256_decimal(), "0");
+    }
+
+    #[test]
+    fn symbol_id_forms_match_reference() {
+        let id = SymbolId::new(SliverIndex(17), SliverIndex(21));
+        assert_eq!(hex::encode(bcs::to_bytes(&id).expect("ok")), "11001500");
+        assert_eq!(serde_json::to_string(&id).expect("ok"), "\"17-21\"");
+        assert_eq!(
+            serde_json::from_str::<SymbolId>("\"17-21\"").expect("ok"),
+            id
+        );
+        assert_eq!(
+            bcs::from_bytes::<SymbolId>(&[0x11, 0, 0x15, 0]).expect("ok"),
+            id
+        );
+        assert!("17_21".parse::<SymbolId>().is_err());
+        assert!("17-x".parse::<SymbolId>().is_err());
+        assert!("70000-1".parse::<SymbolId>().is_err());
     }
 
     #[test]

@@ -13,7 +13,7 @@ pub mod merkle;
 pub mod messages;
 pub mod metadata;
 
-pub use ids::{BlobId, Epoch, ObjectId, ShardIndex, SliverIndex, SliverPairIndex};
+pub use ids::{BlobId, Epoch, ObjectId, ShardIndex, SliverIndex, SliverPairIndex, SymbolId};
 pub use keys::{BlsAggregateSignature, BlsKeyPair, BlsPublicKey, BlsSignature};
 pub use messages::{
     Confirmation, ConfirmationCertificate, InvalidBlobCertificate, ProtocolMessage, SignedMessage,
