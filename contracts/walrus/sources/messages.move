@@ -106,7 +106,8 @@ public(package) fun new_certified_message(
 public(package) fun certify_blob_message(message: CertifiedMessage): CertifiedBlobMessage {
     assert!(message.intent_type == BLOB_CERT_MSG_TYPE, EInvalidMsgType);
     let CertifiedMessage { cert_epoch, message, .. } = message;
-    assert!(message.length() >= 33, EMessageTooShort);
+    let length = message.length();
+    assert!(length >= 33, EMessageTooShort);
     let mut reader = bcs::new(message);
     let blob_id = reader.peel_u256();
     let tag = reader.peel_u8();
@@ -114,6 +115,8 @@ public(package) fun certify_blob_message(message: CertifiedMessage): CertifiedBl
         BlobPersistenceType::Permanent
     } else {
         assert!(tag == 1, EInvalidBlobPersistenceType);
+        // A deletable certificate carries the 32-byte object ID after the tag.
+        assert!(length >= 65, EMessageTooShort);
         BlobPersistenceType::Deletable { object_id: object::id_from_address(reader.peel_address()) }
     };
     // Trailing bytes are tolerated on purpose, as in the reference.

@@ -86,6 +86,14 @@ fun unknown_persistence_tag_fails() {
 }
 
 #[test, expected_failure(abort_code = messages::EMessageTooShort)]
+fun deletable_certificate_without_object_id_fails() {
+    let mut message = test_utils::blob_cert_message(7, 1);
+    message.pop_back();
+    message.push_back(1);
+    messages::certified_message_for_test(message, 7, 1).certify_blob_message();
+}
+
+#[test, expected_failure(abort_code = messages::EMessageTooShort)]
 fun short_message_fails() {
     messages::certified_message_for_test(vector[1, 0, 3], 0, 1);
 }
