@@ -127,5 +127,35 @@ fn verify_sliver(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, encode, decode, verify_sliver);
+/// Verifies a confirmation certificate signed by 667 of 1000 single-shard members: decode,
+/// check signers and weight, aggregate 667 public keys and verify one pairing.
+fn verify_certificate(c: &mut Criterion) {
+    use rand::{SeedableRng, rngs::StdRng};
+    use walrus_core::{
+        BlobId, BlsKeyPair, Confirmation, ConfirmationCertificate,
+        messages::BlobPersistenceType,
+    };
+
+    let mut rng = StdRng::seed_from_u64(7);
+    let keys: Vec<BlsKeyPair> = (0..1000).map(|_| BlsKeyPair::generate(&mut rng)).collect();
+    let committee: Vec<_> = keys.iter().map(|key| (key.public_key().clone(), 1u16)).collect();
+    let message = Confirmation::for_blob(3, BlobId([7; 32]), BlobPersistenceType::Permanent);
+    let signed: Vec<_> = keys[..667].iter().map(|key| message.sign(key)).collect();
+    let certificate = ConfirmationCertificate::from_signed_messages(
+        signed.iter().enumerate().map(|(i, s)| (u16::try_from(i).expect("small"), s)),
+    )
+    .expect("builds");
+    let mut group = c.benchmark_group("verify_certificate");
+    group.sample_size(20);
+    group.bench_function("667_of_1000_signers", |b| {
+        b.iter(|| {
+            certificate
+                .verify(&committee, 1000, 3, message.contents())
+                .expect("verifies")
+        });
+    });
+    group.finish();
+}
+
+criterion_group!(benches, encode, decode, verify_sliver, verify_certificate);
 criterion_main!(benches);
