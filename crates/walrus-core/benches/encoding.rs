@@ -132,17 +132,22 @@ fn verify_sliver(c: &mut Criterion) {
 fn verify_certificate(c: &mut Criterion) {
     use rand::{SeedableRng, rngs::StdRng};
     use walrus_core::{
-        BlobId, BlsKeyPair, Confirmation, ConfirmationCertificate,
-        messages::BlobPersistenceType,
+        BlobId, BlsKeyPair, Confirmation, ConfirmationCertificate, messages::BlobPersistenceType,
     };
 
     let mut rng = StdRng::seed_from_u64(7);
     let keys: Vec<BlsKeyPair> = (0..1000).map(|_| BlsKeyPair::generate(&mut rng)).collect();
-    let committee: Vec<_> = keys.iter().map(|key| (key.public_key().clone(), 1u16)).collect();
+    let committee: Vec<_> = keys
+        .iter()
+        .map(|key| (key.public_key().clone(), 1u16))
+        .collect();
     let message = Confirmation::for_blob(3, BlobId([7; 32]), BlobPersistenceType::Permanent);
     let signed: Vec<_> = keys[..667].iter().map(|key| message.sign(key)).collect();
     let certificate = ConfirmationCertificate::from_signed_messages(
-        signed.iter().enumerate().map(|(i, s)| (u16::try_from(i).expect("small"), s)),
+        signed
+            .iter()
+            .enumerate()
+            .map(|(i, s)| (u16::try_from(i).expect("small"), s)),
     )
     .expect("builds");
     let mut group = c.benchmark_group("verify_certificate");
