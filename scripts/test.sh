@@ -26,10 +26,10 @@ log "cargo fmt --check"
 cargo fmt --all -- --check
 
 log "cargo clippy (all targets, warnings are errors)"
-cargo clippy --workspace --all-targets --locked -- -D warnings
+cargo clippy --workspace --all-targets -- -D warnings
 
 log "Move syntax and formatting check (with its self-test)"
 bash scripts/move/selftest.sh
 
 log "cargo test (every crate; test vectors are read from ../shared/vectors)"
-cargo test --workspace --locked
+cargo test --workspace
