@@ -1,0 +1,493 @@
+//! Native implementations of the Move functions the devnet executes: the framework functions PTBs
+//! use (`coin`, `balance`, `transfer`) and the `wal` and `walrus` packages, one Rust module per
+//! Move module, following the Move code function by function.
+//!
+//! A native receives its arguments as [`Value`]s (objects, typed values or untyped pure bytes),
+//! decodes them into the BCS mirrors from `walrus-sui`, runs the Move logic and encodes mutated
+//! references back in place. Aborts carry the Move module, function and abort code.
+
+pub mod blob;
+pub mod coin;
+pub mod encoding;
+pub mod storage_resource;
+pub mod system;
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use sui_sdk_types::{
+    Address, CommandArgumentError, Digest, ExecutionError, Identifier, MoveLocation, Object, Owner,
+    StructTag, TypeTag,
+};
+
+use crate::framework::{self, SUI_FRAMEWORK};
+
+/// A value in a programmable transaction.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Value {
+    /// Untyped BCS bytes of a pure input (typed by its first use).
+    Pure(Vec<u8>),
+    /// A typed non-object value (e.g. `Balance<T>`, a returned `u64`).
+    Typed(TypeTag, Vec<u8>),
+    /// An object (a struct with `key`).
+    Obj(ObjVal),
+    /// A vector of objects built by `MakeMoveVec`.
+    ObjVec(StructTag, Vec<ObjVal>),
+}
+
+/// An object value: its type, whether it has `store`, and its BCS contents (UID first).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ObjVal {
+    /// The struct type.
+    pub ty: StructTag,
+    /// Whether the type has `store` (public transfer).
+    pub has_public_transfer: bool,
+    /// The BCS contents.
+    pub contents: Vec<u8>,
+}
+
+impl ObjVal {
+    /// A new object value from a mirror struct.
+    pub fn new<T: Serialize>(ty: StructTag, has_public_transfer: bool, value: &T) -> NResult<Self> {
+        Ok(Self {
+            ty,
+            has_public_transfer,
+            contents: bcs::to_bytes(value).map_err(|_| invariant())?,
+        })
+    }
+
+    /// The object ID (the first 32 bytes).
+    pub fn id(&self) -> Address {
+        let mut bytes = [0; 32];
+        if let Some(head) = self.contents.get(..32) {
+            bytes.copy_from_slice(head);
+        }
+        Address::new(bytes)
+    }
+}
+
+/// How a native takes a parameter.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ParamKind {
+    /// `&T`.
+    Ref,
+    /// `&mut T`.
+    MutRef,
+    /// `T` by value.
+    Val,
+}
+
+/// The result of a native.
+pub type NResult<T> = Result<T, NativeError>;
+
+/// A native's failure.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NativeError {
+    /// A Move abort.
+    Abort {
+        /// The package of the aborting module.
+        package: Address,
+        /// The module.
+        module: &'static str,
+        /// The function where the abort happens.
+        function: &'static str,
+        /// The abort code.
+        code: u64,
+    },
+    /// An argument error (argument index within the command).
+    Arg(u16, CommandArgumentError),
+    /// Any other execution error.
+    Exec(ExecutionError),
+}
+
+impl NativeError {
+    /// Converts to the Sui execution error.
+    pub fn into_execution_error(self) -> ExecutionError {
+        match self {
+            Self::Abort {
+                package,
+                module,
+                function,
+                code,
+            } => ExecutionError::MoveAbort {
+                location: MoveLocation {
+                    package,
+                    module: Identifier::from_static(module),
+                    function: crate::move_index::function_index(module, function),
+                    instruction: 0,
+                    function_name: Some(Identifier::from_static(function)),
+                },
+                code,
+            },
+            Self::Arg(argument, kind) => ExecutionError::CommandArgumentError { argument, kind },
+            Self::Exec(error) => error,
+        }
+    }
+}
+
+/// An abort in a `walrus` module.
+pub fn walrus_abort(module: &'static str, function: &'static str, code: u64) -> NativeError {
+    NativeError::Abort {
+        package: framework::walrus_package(),
+        module,
+        function,
+        code,
+    }
+}
+
+/// An abort in a Sui framework module.
+pub fn framework_abort(module: &'static str, function: &'static str, code: u64) -> NativeError {
+    NativeError::Abort {
+        package: SUI_FRAMEWORK,
+        module,
+        function,
+        code,
+    }
+}
+
+/// `assert!(cond, err)`.
+pub fn ensure(cond: bool, err: impl FnOnce() -> NativeError) -> NResult<()> {
+    if cond { Ok(()) } else { Err(err()) }
+}
+
+/// An arithmetic error (overflow, underflow, division by zero).
+pub fn arithmetic() -> NativeError {
+    NativeError::Exec(ExecutionError::MovePrimitiveRuntimeError { location: None })
+}
+
+/// An internal inconsistency (a bug or corrupt state).
+pub fn invariant() -> NativeError {
+    NativeError::Exec(ExecutionError::InvariantViolation)
+}
+
+/// The implementation of a native function.
+pub type NativeFnPtr = fn(&mut NativeCtx<'_>, &[TypeTag], &mut [Value]) -> NResult<Vec<Value>>;
+
+/// A registry entry.
+pub fn native(
+    params: &'static [ParamKind],
+    type_params: usize,
+    func: NativeFnPtr,
+) -> Option<NativeFn> {
+    Some(NativeFn {
+        params,
+        type_params,
+        func,
+    })
+}
+
+/// A signature of a native function.
+#[derive(Debug, Clone, Copy)]
+pub struct NativeFn {
+    /// The parameters (without `&mut TxContext`).
+    pub params: &'static [ParamKind],
+    /// The number of type parameters.
+    pub type_params: usize,
+    /// The implementation.
+    pub func: NativeFnPtr,
+}
+
+/// Finds the native implementing `package::module::function`. `None` if the package is known but
+/// the function is not; the caller checks the package first with [`is_known_package`].
+pub fn lookup(package: &Address, module: &str, function: &str) -> Option<NativeFn> {
+    if *package == SUI_FRAMEWORK {
+        coin::lookup(module, function)
+    } else if *package == framework::walrus_package() {
+        match module {
+            "system" => system::lookup(function),
+            "blob" => blob::lookup(function),
+            "storage_resource" => storage_resource::lookup(function),
+            "encoding" => encoding::lookup(function),
+            _ => None,
+        }
+    } else {
+        None
+    }
+}
+
+/// Whether MoveCalls into `package` are known (else the transaction is rejected before execution).
+pub fn is_known_package(package: &Address) -> bool {
+    *package == SUI_FRAMEWORK
+        || *package == framework::STD_PACKAGE
+        || *package == framework::wal_package()
+        || *package == framework::walrus_package()
+}
+
+/// Read access to the live objects (for dynamic fields).
+pub trait ObjectSource {
+    /// The latest version of an object.
+    fn object(&self, id: &Address) -> Option<Object>;
+}
+
+/// A dynamic field child loaded during execution.
+#[derive(Debug, Clone)]
+pub struct ChildState {
+    /// The object before the transaction, if it existed.
+    pub original: Option<Object>,
+    /// The field type.
+    pub ty: StructTag,
+    /// The parent UID.
+    pub parent: Address,
+    /// The current contents; `None` once removed.
+    pub contents: Option<Vec<u8>>,
+    /// Whether it was borrowed mutably, added or removed.
+    pub dirty: bool,
+}
+
+/// The execution context handed to natives (`TxContext` plus the devnet's bookkeeping).
+pub struct NativeCtx<'a> {
+    /// The transaction sender.
+    pub sender: Address,
+    /// The transaction digest (for fresh IDs).
+    pub tx_digest: Digest,
+    /// The number of IDs created so far.
+    pub ids_created: u64,
+    /// IDs created in this transaction (fresh UIDs and new dynamic fields).
+    pub fresh: BTreeSet<Address>,
+    /// IDs deleted in this transaction.
+    pub deleted: BTreeSet<Address>,
+    /// Emitted events `(type, contents)`.
+    pub events: Vec<(StructTag, Vec<u8>)>,
+    /// Objects given away by natives (`transfer::*`, `share_object`).
+    pub transfers: Vec<(ObjVal, Owner)>,
+    /// Loaded dynamic-field children.
+    pub children: BTreeMap<Address, ChildState>,
+    /// The Clock's time for this transaction.
+    pub clock_ms: u64,
+    source: &'a dyn ObjectSource,
+}
+
+impl std::fmt::Debug for NativeCtx<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NativeCtx")
+            .field("sender", &self.sender)
+            .field("ids_created", &self.ids_created)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<'a> NativeCtx<'a> {
+    /// A context for one transaction.
+    pub fn new(
+        sender: Address,
+        tx_digest: Digest,
+        clock_ms: u64,
+        source: &'a dyn ObjectSource,
+    ) -> Self {
+        Self {
+            sender,
+            tx_digest,
+            ids_created: 0,
+            fresh: BTreeSet::new(),
+            deleted: BTreeSet::new(),
+            events: Vec::new(),
+            transfers: Vec::new(),
+            children: BTreeMap::new(),
+            clock_ms,
+            source,
+        }
+    }
+
+    /// `object::new(ctx)`: a fresh UID.
+    pub fn fresh_id(&mut self) -> Address {
+        let id = Address::derive_id(self.tx_digest, self.ids_created);
+        self.ids_created += 1;
+        self.fresh.insert(id);
+        id
+    }
+
+    /// `object::delete(id)`.
+    pub fn delete_id(&mut self, id: Address) {
+        self.deleted.insert(id);
+    }
+
+    /// `event::emit(value)`.
+    pub fn emit<T: Serialize + walrus_sui::MoveStruct>(&mut self, event: &T) -> NResult<()> {
+        let ty = framework::struct_tag(framework::walrus_package(), T::MODULE, T::NAME, vec![]);
+        let bytes = bcs::to_bytes(event).map_err(|_| invariant())?;
+        self.events.push((ty, bytes));
+        Ok(())
+    }
+
+    fn child_id(parent: Address, key_tag: &TypeTag, key: &[u8]) -> Address {
+        parent.derive_dynamic_child_id(key_tag, key)
+    }
+
+    fn load_child(&mut self, parent: Address, key_tag: &TypeTag, key: &[u8]) -> Option<Address> {
+        let id = Self::child_id(parent, key_tag, key);
+        if !self.children.contains_key(&id) {
+            let object = self.source.object(&id)?;
+            if *object.owner() != Owner::Object(parent) {
+                return None;
+            }
+            let strukt = object.as_struct()?;
+            let state = ChildState {
+                ty: strukt.object_type().clone(),
+                contents: Some(strukt.contents().to_vec()),
+                original: Some(object.clone()),
+                parent,
+                dirty: false,
+            };
+            self.children.insert(id, state);
+        }
+        Some(id)
+    }
+
+    /// `dynamic_field::exists_(parent, key)`.
+    pub fn df_exists<K: Serialize>(&mut self, parent: Address, key_tag: &TypeTag, key: &K) -> bool {
+        let Ok(key) = bcs::to_bytes(key) else {
+            return false;
+        };
+        self.load_child(parent, key_tag, &key)
+            .and_then(|id| self.children.get(&id))
+            .is_some_and(|c| c.contents.is_some())
+    }
+
+    /// `dynamic_field::borrow(parent, key)`; aborts with `EFieldDoesNotExist` if missing.
+    pub fn df_borrow<K: Serialize, V: DeserializeOwned>(
+        &mut self,
+        parent: Address,
+        key_tag: &TypeTag,
+        key: &K,
+    ) -> NResult<V> {
+        let key = bcs::to_bytes(key).map_err(|_| invariant())?;
+        let missing = || framework_abort("dynamic_field", "borrow_child_object", 1);
+        let id = self.load_child(parent, key_tag, &key).ok_or_else(missing)?;
+        let contents = self
+            .children
+            .get(&id)
+            .and_then(|c| c.contents.as_ref())
+            .ok_or_else(missing)?;
+        let value = contents.get(32 + key.len()..).ok_or_else(invariant)?;
+        bcs::from_bytes(value).map_err(|_| invariant())
+    }
+
+    /// Writes back a field borrowed with [`Self::df_borrow`] (`dynamic_field::borrow_mut`).
+    pub fn df_write<K: Serialize, V: Serialize>(
+        &mut self,
+        parent: Address,
+        key_tag: &TypeTag,
+        key: &K,
+        value: &V,
+    ) -> NResult<()> {
+        let key_bytes = bcs::to_bytes(key).map_err(|_| invariant())?;
+        let id = self
+            .load_child(parent, key_tag, &key_bytes)
+            .ok_or_else(|| framework_abort("dynamic_field", "borrow_child_object_mut", 1))?;
+        let child = self.children.get_mut(&id).ok_or_else(invariant)?;
+        child.contents = Some(framework::field_contents(id, key, value).map_err(|_| invariant())?);
+        child.dirty = true;
+        Ok(())
+    }
+
+    /// `dynamic_field::add(parent, key, value)`; aborts with `EFieldAlreadyExists` if present.
+    pub fn df_add<K: Serialize, V: Serialize>(
+        &mut self,
+        parent: Address,
+        key_tag: TypeTag,
+        key: &K,
+        value_tag: TypeTag,
+        value: &V,
+    ) -> NResult<()> {
+        let key_bytes = bcs::to_bytes(key).map_err(|_| invariant())?;
+        if self.df_exists(parent, &key_tag, key) {
+            return Err(framework_abort("dynamic_field", "add", 0));
+        }
+        let id = Self::child_id(parent, &key_tag, &key_bytes);
+        let contents = framework::field_contents(id, key, value).map_err(|_| invariant())?;
+        let original = self.children.get(&id).and_then(|c| c.original.clone());
+        if original.is_none() {
+            self.fresh.insert(id);
+        }
+        self.deleted.remove(&id);
+        self.children.insert(
+            id,
+            ChildState {
+                original,
+                ty: framework::field_tag(key_tag, value_tag),
+                parent,
+                contents: Some(contents),
+                dirty: true,
+            },
+        );
+        Ok(())
+    }
+
+    /// `dynamic_field::remove(parent, key)`; aborts with `EFieldDoesNotExist` if missing.
+    pub fn df_remove<K: Serialize, V: DeserializeOwned>(
+        &mut self,
+        parent: Address,
+        key_tag: &TypeTag,
+        key: &K,
+    ) -> NResult<V> {
+        let value: V = self.df_borrow(parent, key_tag, key)?;
+        let key_bytes = bcs::to_bytes(key).map_err(|_| invariant())?;
+        let id = Self::child_id(parent, key_tag, &key_bytes);
+        let child = self.children.get_mut(&id).ok_or_else(invariant)?;
+        child.contents = None;
+        child.dirty = true;
+        self.deleted.insert(id);
+        Ok(value)
+    }
+}
+
+// === Argument helpers ===
+
+/// Decodes a pure or typed argument of Move type `expected`.
+pub fn pure_arg<T: DeserializeOwned>(value: &Value, index: u16, expected: &TypeTag) -> NResult<T> {
+    let bytes = match value {
+        Value::Pure(bytes) => bytes,
+        Value::Typed(ty, bytes) if ty == expected => bytes,
+        _ => return Err(NativeError::Arg(index, CommandArgumentError::TypeMismatch)),
+    };
+    bcs::from_bytes(bytes)
+        .map_err(|_| NativeError::Arg(index, CommandArgumentError::InvalidBcsBytes))
+}
+
+/// Decodes an object argument of type `expected` into its mirror.
+pub fn obj_arg<T: DeserializeOwned>(value: &Value, index: u16, expected: &StructTag) -> NResult<T> {
+    match value {
+        Value::Obj(obj) if obj.ty == *expected => {
+            bcs::from_bytes(&obj.contents).map_err(|_| invariant())
+        }
+        _ => Err(NativeError::Arg(index, CommandArgumentError::TypeMismatch)),
+    }
+}
+
+/// Re-encodes a mutated object argument in place.
+pub fn set_obj<T: Serialize>(value: &mut Value, mirror: &T) -> NResult<()> {
+    match value {
+        Value::Obj(obj) => {
+            obj.contents = bcs::to_bytes(mirror).map_err(|_| invariant())?;
+            Ok(())
+        }
+        _ => Err(invariant()),
+    }
+}
+
+/// Decodes a typed non-object argument (e.g. `Balance<T>`).
+pub fn typed_arg<T: DeserializeOwned>(value: &Value, index: u16, expected: &TypeTag) -> NResult<T> {
+    match value {
+        Value::Typed(ty, bytes) if ty == expected => {
+            bcs::from_bytes(bytes).map_err(|_| invariant())
+        }
+        _ => Err(NativeError::Arg(index, CommandArgumentError::TypeMismatch)),
+    }
+}
+
+/// A typed value.
+pub fn typed<T: Serialize>(ty: TypeTag, value: &T) -> NResult<Value> {
+    Ok(Value::Typed(
+        ty,
+        bcs::to_bytes(value).map_err(|_| invariant())?,
+    ))
+}
+
+/// The single type argument of a generic native.
+pub fn single_type_arg(type_args: &[TypeTag]) -> NResult<TypeTag> {
+    match type_args {
+        [ty] => Ok(ty.clone()),
+        _ => Err(NativeError::Exec(ExecutionError::TypeArityMismatch)),
+    }
+}

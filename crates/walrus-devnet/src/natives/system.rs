@@ -1,0 +1,630 @@
+//! `walrus::system` (with the parts of `bls_aggregate`, `messages` and `storage_accounting` it
+//! uses): storage sales, blob registration, certification, extension and deletion.
+
+use sui_sdk_types::{Address, StructTag, TypeTag};
+use walrus_core::{BlobId, BlsAggregateSignature, BlsPublicKey, ObjectId};
+use walrus_sui::errors::{
+    BlsAggregateError, MessagesError, StorageAccountingError, SystemError as E,
+};
+use walrus_sui::events::InvalidBlobID;
+use walrus_sui::objects::{Blob, BlsCommittee, FutureAccounting, System, SystemStateInnerV1};
+
+use super::blob::{self, CertifiedBlobMessage, blob_tag};
+use super::coin::{coin_arg, join_value, split_value};
+use super::encoding::{RS2, encoded_blob_length};
+use super::storage_resource::{self, storage_tag, storage_value};
+use super::{
+    NResult, NativeCtx, NativeError, NativeFn, ParamKind, Value, arithmetic, ensure, invariant,
+    native, obj_arg, pure_arg, set_obj, typed, walrus_abort,
+};
+use crate::framework::{self, to_address};
+
+use ParamKind::{MutRef, Ref, Val};
+
+/// The version of the system state layout.
+pub const VERSION: u64 = 1;
+/// Bytes per priced unit of encoded size (1 MiB).
+pub const BYTES_PER_UNIT_SIZE: u64 = 1_048_576;
+
+/// The `System` type tag.
+pub fn system_tag() -> StructTag {
+    framework::walrus_tag("system", "System")
+}
+
+/// The type of the inner state.
+pub fn inner_type() -> TypeTag {
+    framework::walrus_type("system", "SystemStateInnerV1")
+}
+
+fn abort(function: &'static str, code: E) -> NativeError {
+    walrus_abort("system", function, code as u64)
+}
+
+pub(crate) fn lookup(function: &str) -> Option<NativeFn> {
+    let f = |params, func| native(params, 0, func);
+    match function {
+        "reserve_space" => f(&[MutRef, Val, Val, MutRef], native_reserve_space),
+        "reserve_space_for_epochs" => f(
+            &[MutRef, Val, Val, Val, MutRef],
+            native_reserve_space_for_epochs,
+        ),
+        "register_blob" => f(
+            &[MutRef, Val, Val, Val, Val, Val, Val, MutRef],
+            native_register_blob,
+        ),
+        "certify_blob" => f(&[Ref, MutRef, Val, Val, Val], native_certify_blob),
+        "delete_blob" => f(&[Ref, Val], native_delete_blob),
+        "extend_blob_with_resource" => f(&[Ref, MutRef, Val], native_extend_blob_with_resource),
+        "extend_blob" => f(&[MutRef, MutRef, Val, MutRef], native_extend_blob),
+        "invalidate_blob_id" => f(&[Ref, Val, Val, Val], native_invalidate_blob_id),
+        "add_subsidy" => f(&[MutRef, Val, Val], native_add_subsidy),
+        "epoch" => f(&[Ref], |ctx, _, a| {
+            let (_, inner) = load(ctx, a)?;
+            Ok(vec![typed(TypeTag::U32, &inner.committee.epoch)?])
+        }),
+        "n_shards" => f(&[Ref], |ctx, _, a| {
+            let (_, inner) = load(ctx, a)?;
+            Ok(vec![typed(TypeTag::U16, &inner.committee.n_shards)?])
+        }),
+        "total_capacity_size" => f(&[Ref], |ctx, _, a| {
+            let (_, inner) = load(ctx, a)?;
+            Ok(vec![typed(TypeTag::U64, &inner.total_capacity_size)?])
+        }),
+        "used_capacity_size" => f(&[Ref], |ctx, _, a| {
+            let (_, inner) = load(ctx, a)?;
+            Ok(vec![typed(TypeTag::U64, &inner.used_capacity_size)?])
+        }),
+        "storage_price_per_unit_size" => f(&[Ref], |ctx, _, a| {
+            let (_, inner) = load(ctx, a)?;
+            Ok(vec![typed(
+                TypeTag::U64,
+                &inner.storage_price_per_unit_size,
+            )?])
+        }),
+        "write_price_per_unit_size" => f(&[Ref], |ctx, _, a| {
+            let (_, inner) = load(ctx, a)?;
+            Ok(vec![typed(TypeTag::U64, &inner.write_price_per_unit_size)?])
+        }),
+        "max_epochs_ahead" => f(&[Ref], |ctx, _, a| {
+            let (_, inner) = load(ctx, a)?;
+            Ok(vec![typed(TypeTag::U32, &inner.future_accounting.length)?])
+        }),
+        "version" => f(&[Ref], |_, _, a| {
+            let system: System = obj_arg(&a[0], 0, &system_tag())?;
+            Ok(vec![typed(TypeTag::U64, &system.version)?])
+        }),
+        "storage_cost" => f(&[Ref, Val, Val], |ctx, _, a| {
+            let (_, inner) = load(ctx, a)?;
+            let size: u64 = pure_arg(&a[1], 1, &TypeTag::U64)?;
+            let epochs: u32 = pure_arg(&a[2], 2, &TypeTag::U32)?;
+            let cost = inner
+                .storage_price_per_unit_size
+                .checked_mul(storage_units_from_size(size)?)
+                .and_then(|x| x.checked_mul(u64::from(epochs)))
+                .ok_or_else(arithmetic)?;
+            Ok(vec![typed(TypeTag::U64, &cost)?])
+        }),
+        "write_cost" => f(&[Ref, Val], |ctx, _, a| {
+            let (_, inner) = load(ctx, a)?;
+            let size: u64 = pure_arg(&a[1], 1, &TypeTag::U64)?;
+            let encoded = encoded_blob_length(size, RS2, inner.committee.n_shards)?;
+            let cost = inner
+                .write_price_per_unit_size
+                .checked_mul(storage_units_from_size(encoded)?)
+                .ok_or_else(arithmetic)?;
+            Ok(vec![typed(TypeTag::U64, &cost)?])
+        }),
+        "storage_units_from_size" => f(&[Val], |_, _, a| {
+            let size: u64 = pure_arg(&a[0], 0, &TypeTag::U64)?;
+            Ok(vec![typed(TypeTag::U64, &storage_units_from_size(size)?)?])
+        }),
+        "is_blob_available" => f(&[Ref, Ref], |ctx, _, a| {
+            let (_, inner) = load(ctx, a)?;
+            let blob: Blob = obj_arg(&a[1], 1, &blob_tag())?;
+            let available = blob::is_available_at(&blob, inner.committee.epoch);
+            Ok(vec![typed(TypeTag::Bool, &available)?])
+        }),
+        "is_blob_expired" => f(&[Ref, Ref], |ctx, _, a| {
+            let (_, inner) = load(ctx, a)?;
+            let blob: Blob = obj_arg(&a[1], 1, &blob_tag())?;
+            let expired = inner.committee.epoch >= blob::end_epoch(&blob);
+            Ok(vec![typed(TypeTag::Bool, &expired)?])
+        }),
+        _ => None,
+    }
+}
+
+/// `storage_units_from_size`.
+pub fn storage_units_from_size(size: u64) -> NResult<u64> {
+    Ok(size
+        .checked_add(BYTES_PER_UNIT_SIZE - 1)
+        .ok_or_else(arithmetic)?
+        / BYTES_PER_UNIT_SIZE)
+}
+
+/// Loads the `System` argument 0 and its inner state (`inner`/`inner_mut`, checking the version).
+fn load(ctx: &mut NativeCtx<'_>, args: &[Value]) -> NResult<(System, SystemStateInnerV1)> {
+    let system: System = obj_arg(&args[0], 0, &system_tag())?;
+    ensure(system.version == VERSION, || {
+        abort("inner", E::EWrongVersion)
+    })?;
+    let inner = ctx.df_borrow(to_address(system.id.id), &TypeTag::U64, &VERSION)?;
+    Ok((system, inner))
+}
+
+fn store(ctx: &mut NativeCtx<'_>, system: &System, inner: &SystemStateInnerV1) -> NResult<()> {
+    ctx.df_write(to_address(system.id.id), &TypeTag::U64, &VERSION, inner)
+}
+
+// === storage_accounting ===
+
+fn ring_lookup_mut(
+    inner: &mut SystemStateInnerV1,
+    epochs_in_future: u32,
+) -> NResult<&mut FutureAccounting> {
+    let ring = &mut inner.future_accounting;
+    ensure(epochs_in_future < ring.length, || {
+        walrus_abort(
+            "storage_accounting",
+            "ring_lookup_mut",
+            StorageAccountingError::ETooFarInFuture as u64,
+        )
+    })?;
+    let index = (ring.current_index + epochs_in_future) % ring.length;
+    ring.ring_buffer
+        .get_mut(usize::try_from(index).map_err(|_| invariant())?)
+        .ok_or_else(invariant)
+}
+
+fn increase_used_capacity(slot: &mut FutureAccounting, amount: u64, max: u64) -> NResult<u64> {
+    slot.used_capacity = slot
+        .used_capacity
+        .checked_add(amount)
+        .ok_or_else(arithmetic)?;
+    // The Move code passes `EStorageExceeded` to `storage_accounting::increase_used_capacity`,
+    // which is where the abort happens.
+    ensure(slot.used_capacity <= max, || {
+        walrus_abort(
+            "storage_accounting",
+            "increase_used_capacity",
+            E::EStorageExceeded as u64,
+        )
+    })?;
+    Ok(slot.used_capacity)
+}
+
+// === Storage ===
+
+fn native_reserve_space(
+    ctx: &mut NativeCtx<'_>,
+    _: &[TypeTag],
+    a: &mut [Value],
+) -> NResult<Vec<Value>> {
+    let (system, inner) = load(ctx, a)?;
+    let amount: u64 = pure_arg(&a[1], 1, &TypeTag::U64)?;
+    let epochs_ahead: u32 = pure_arg(&a[2], 2, &TypeTag::U32)?;
+    let epoch = inner.committee.epoch;
+    ensure(
+        epochs_ahead > 0 && epochs_ahead <= inner.future_accounting.length,
+        || abort("reserve_space", E::EInvalidEpochsAhead),
+    )?;
+    let end = epoch.checked_add(epochs_ahead).ok_or_else(arithmetic)?;
+    reserve_for_epochs(ctx, system, inner, a, amount, epoch, end, 3)
+}
+
+fn native_reserve_space_for_epochs(
+    ctx: &mut NativeCtx<'_>,
+    _: &[TypeTag],
+    a: &mut [Value],
+) -> NResult<Vec<Value>> {
+    let (system, inner) = load(ctx, a)?;
+    let amount: u64 = pure_arg(&a[1], 1, &TypeTag::U64)?;
+    let start: u32 = pure_arg(&a[2], 2, &TypeTag::U32)?;
+    let end: u32 = pure_arg(&a[3], 3, &TypeTag::U32)?;
+    reserve_for_epochs(ctx, system, inner, a, amount, start, end, 4)
+}
+
+/// `reserve_space_for_epochs`, paying from the `Coin<WAL>` argument `payment_index`.
+#[allow(clippy::too_many_arguments)]
+fn reserve_for_epochs(
+    ctx: &mut NativeCtx<'_>,
+    system: System,
+    mut inner: SystemStateInnerV1,
+    a: &mut [Value],
+    storage_amount: u64,
+    start_epoch: u32,
+    end_epoch: u32,
+    payment_index: usize,
+) -> NResult<Vec<Value>> {
+    let f = "reserve_space_for_epochs";
+    let pi = u16::try_from(payment_index).map_err(|_| invariant())?;
+    let mut payment = coin_arg(&a[payment_index], pi, &framework::wal_type())?;
+    let epoch = inner.committee.epoch;
+    let start_epoch = start_epoch.max(epoch);
+    ensure(end_epoch > start_epoch, || abort(f, E::EInvalidStartEpoch))?;
+    ensure(end_epoch - epoch <= inner.future_accounting.length, || {
+        abort(f, E::EInvalidEpochsAhead)
+    })?;
+    ensure(storage_amount > 0, || abort(f, E::EInvalidResourceSize))?;
+    ensure(inner.committee.n_shards > 0, || abort(f, E::ENoCommittee))?;
+    let price = inner
+        .storage_price_per_unit_size
+        .checked_mul(storage_units_from_size(storage_amount)?)
+        .ok_or_else(arithmetic)?;
+    let capacity = inner.total_capacity_size;
+    for offset in start_epoch - epoch..end_epoch - epoch {
+        let slot = ring_lookup_mut(&mut inner, offset)?;
+        let used = increase_used_capacity(slot, storage_amount, capacity)?;
+        split_value(&mut payment.value, price)?;
+        join_value(&mut slot.rewards_to_distribute.value, price)?;
+        if offset == 0 {
+            inner.used_capacity_size = used;
+        }
+    }
+    let storage = storage_resource::create_storage(start_epoch, end_epoch, storage_amount, ctx)?;
+    store(ctx, &system, &inner)?;
+    set_obj(&mut a[payment_index], &payment)?;
+    Ok(vec![storage_value(&storage)?])
+}
+
+// === Blobs ===
+
+fn native_register_blob(
+    ctx: &mut NativeCtx<'_>,
+    _: &[TypeTag],
+    a: &mut [Value],
+) -> NResult<Vec<Value>> {
+    let (system, mut inner) = load(ctx, a)?;
+    let storage = obj_arg(&a[1], 1, &storage_tag())?;
+    let blob_id: BlobId = pure_arg(&a[2], 2, &TypeTag::U256)?;
+    let root_hash: BlobId = pure_arg(&a[3], 3, &TypeTag::U256)?;
+    let size: u64 = pure_arg(&a[4], 4, &TypeTag::U64)?;
+    let encoding_type: u8 = pure_arg(&a[5], 5, &TypeTag::U8)?;
+    let deletable: bool = pure_arg(&a[6], 6, &TypeTag::Bool)?;
+    let mut payment = coin_arg(&a[7], 7, &framework::wal_type())?;
+    let epoch = inner.committee.epoch;
+    let n_shards = inner.committee.n_shards;
+    ensure(n_shards > 0, || abort("register_blob", E::ENoCommittee))?;
+    let blob = blob::new(
+        storage,
+        blob_id,
+        root_hash,
+        size,
+        encoding_type,
+        deletable,
+        epoch,
+        n_shards,
+        ctx,
+    )?;
+    let units = storage_units_from_size(encoded_blob_length(
+        blob.size,
+        blob.encoding_type,
+        n_shards,
+    )?)?;
+    let fee = inner
+        .write_price_per_unit_size
+        .checked_mul(units)
+        .ok_or_else(arithmetic)?;
+    // `payment_split`: split the fee off the payment coin.
+    split_value(&mut payment.value, fee)?;
+    let slot = ring_lookup_mut(&mut inner, 0)?;
+    join_value(&mut slot.rewards_to_distribute.value, fee)?;
+    store(ctx, &system, &inner)?;
+    set_obj(&mut a[7], &payment)?;
+    Ok(vec![blob::blob_value(&blob)?])
+}
+
+fn native_certify_blob(
+    ctx: &mut NativeCtx<'_>,
+    _: &[TypeTag],
+    a: &mut [Value],
+) -> NResult<Vec<Value>> {
+    let (_, inner) = load(ctx, a)?;
+    let mut blob: Blob = obj_arg(&a[1], 1, &blob_tag())?;
+    let signature: Vec<u8> = pure_arg(&a[2], 2, &u8_vector())?;
+    let bitmap: Vec<u8> = pure_arg(&a[3], 3, &u8_vector())?;
+    let message: Vec<u8> = pure_arg(&a[4], 4, &u8_vector())?;
+    let epoch = inner.committee.epoch;
+    let certified = verify_quorum_in_epoch(&inner.committee, &signature, &bitmap, message, true)?;
+    ensure(certified.cert_epoch == epoch, || {
+        abort("certify_blob", E::EInvalidIdEpoch)
+    })?;
+    let body = certify_blob_message(certified)?;
+    blob::certify_with_certified_msg(&mut blob, epoch, body, ctx)?;
+    set_obj(&mut a[1], &blob)?;
+    Ok(vec![])
+}
+
+fn native_delete_blob(
+    ctx: &mut NativeCtx<'_>,
+    _: &[TypeTag],
+    a: &mut [Value],
+) -> NResult<Vec<Value>> {
+    let (_, inner) = load(ctx, a)?;
+    let blob: Blob = obj_arg(&a[1], 1, &blob_tag())?;
+    let storage = blob::delete(blob, inner.committee.epoch, ctx)?;
+    Ok(vec![storage_value(&storage)?])
+}
+
+fn native_extend_blob_with_resource(
+    ctx: &mut NativeCtx<'_>,
+    _: &[TypeTag],
+    a: &mut [Value],
+) -> NResult<Vec<Value>> {
+    let (_, inner) = load(ctx, a)?;
+    let mut blob: Blob = obj_arg(&a[1], 1, &blob_tag())?;
+    let extension = obj_arg(&a[2], 2, &storage_tag())?;
+    blob::extend_with_resource(&mut blob, extension, inner.committee.epoch, ctx)?;
+    set_obj(&mut a[1], &blob)?;
+    Ok(vec![])
+}
+
+fn native_extend_blob(
+    ctx: &mut NativeCtx<'_>,
+    _: &[TypeTag],
+    a: &mut [Value],
+) -> NResult<Vec<Value>> {
+    let (system, mut inner) = load(ctx, a)?;
+    let mut blob: Blob = obj_arg(&a[1], 1, &blob_tag())?;
+    let extended_epochs: u32 = pure_arg(&a[2], 2, &TypeTag::U32)?;
+    let mut payment = coin_arg(&a[3], 3, &framework::wal_type())?;
+    let epoch = inner.committee.epoch;
+    blob::assert_can_extend(&blob, epoch)?;
+    let start_offset = blob::end_epoch(&blob) - epoch;
+    let end_offset = start_offset
+        .checked_add(extended_epochs)
+        .ok_or_else(arithmetic)?;
+    ensure(
+        extended_epochs > 0 && end_offset <= inner.future_accounting.length,
+        || abort("extend_blob", E::EInvalidEpochsAhead),
+    )?;
+    let size = blob.storage.storage_size;
+    let price = inner
+        .storage_price_per_unit_size
+        .checked_mul(storage_units_from_size(size)?)
+        .ok_or_else(arithmetic)?;
+    let capacity = inner.total_capacity_size;
+    for offset in start_offset..end_offset {
+        let slot = ring_lookup_mut(&mut inner, offset)?;
+        increase_used_capacity(slot, size, capacity)?;
+        split_value(&mut payment.value, price)?;
+        join_value(&mut slot.rewards_to_distribute.value, price)?;
+    }
+    blob::extend_end_epoch(&mut blob, extended_epochs, ctx)?;
+    store(ctx, &system, &inner)?;
+    set_obj(&mut a[1], &blob)?;
+    set_obj(&mut a[3], &payment)?;
+    Ok(vec![])
+}
+
+fn native_invalidate_blob_id(
+    ctx: &mut NativeCtx<'_>,
+    _: &[TypeTag],
+    a: &mut [Value],
+) -> NResult<Vec<Value>> {
+    let (_, inner) = load(ctx, a)?;
+    let signature: Vec<u8> = pure_arg(&a[1], 1, &u8_vector())?;
+    let bitmap: Vec<u8> = pure_arg(&a[2], 2, &u8_vector())?;
+    let message: Vec<u8> = pure_arg(&a[3], 3, &u8_vector())?;
+    let epoch = inner.committee.epoch;
+    let certified = verify_quorum_in_epoch(&inner.committee, &signature, &bitmap, message, false)?;
+    ensure(certified.cert_epoch == epoch, || {
+        abort("invalidate_blob_id", E::EInvalidIdEpoch)
+    })?;
+    // `messages::invalid_blob_id_message`.
+    ensure(certified.intent_type == INVALID_BLOB_ID_MSG_TYPE, || {
+        messages_abort("invalid_blob_id_message", MessagesError::EInvalidMsgType)
+    })?;
+    ensure(certified.message.len() >= 32, || {
+        messages_abort("invalid_blob_id_message", MessagesError::EMessageTooShort)
+    })?;
+    let mut id = [0; 32];
+    id.copy_from_slice(&certified.message[..32]);
+    let blob_id = BlobId(id);
+    ctx.emit(&InvalidBlobID { epoch, blob_id })?;
+    Ok(vec![typed(TypeTag::U256, &blob_id)?])
+}
+
+fn native_add_subsidy(
+    ctx: &mut NativeCtx<'_>,
+    _: &[TypeTag],
+    a: &mut [Value],
+) -> NResult<Vec<Value>> {
+    let (system, mut inner) = load(ctx, a)?;
+    let subsidy = coin_arg(&a[1], 1, &framework::wal_type())?;
+    let epochs_ahead: u32 = pure_arg(&a[2], 2, &TypeTag::U32)?;
+    ensure(
+        epochs_ahead > 0 && epochs_ahead <= inner.future_accounting.length,
+        || abort("add_subsidy", E::EInvalidEpochsAhead),
+    )?;
+    ctx.delete_id(to_address(subsidy.id));
+    let mut balance = subsidy.value;
+    let per_epoch = balance / u64::from(epochs_ahead);
+    for offset in (1..epochs_ahead).rev() {
+        split_value(&mut balance, per_epoch)?;
+        join_value(
+            &mut ring_lookup_mut(&mut inner, offset)?
+                .rewards_to_distribute
+                .value,
+            per_epoch,
+        )?;
+    }
+    join_value(
+        &mut ring_lookup_mut(&mut inner, 0)?.rewards_to_distribute.value,
+        balance,
+    )?;
+    store(ctx, &system, &inner)?;
+    Ok(vec![])
+}
+
+fn u8_vector() -> TypeTag {
+    TypeTag::Vector(Box::new(TypeTag::U8))
+}
+
+// === bls_aggregate and messages ===
+
+const BLOB_CERT_MSG_TYPE: u8 = 1;
+const INVALID_BLOB_ID_MSG_TYPE: u8 = 2;
+const INTENT_VERSION: u8 = 0;
+const APP_ID: u8 = 3;
+
+fn bls_abort(function: &'static str, code: BlsAggregateError) -> NativeError {
+    walrus_abort("bls_aggregate", function, code as u64)
+}
+
+fn messages_abort(function: &'static str, code: MessagesError) -> NativeError {
+    walrus_abort("messages", function, code as u64)
+}
+
+/// `messages::CertifiedMessage`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CertifiedMessage {
+    /// The intent type.
+    pub intent_type: u8,
+    /// The certificate epoch.
+    pub cert_epoch: u32,
+    /// The signers' weight.
+    pub stake_support: u16,
+    /// The body after the header.
+    pub message: Vec<u8>,
+}
+
+/// `bls_aggregate::verify_quorum_in_epoch` (`need_quorum`) or
+/// `verify_one_correct_node_in_epoch` (otherwise).
+pub fn verify_quorum_in_epoch(
+    committee: &BlsCommittee,
+    signature: &[u8],
+    bitmap: &[u8],
+    message: Vec<u8>,
+    need_quorum: bool,
+) -> NResult<CertifiedMessage> {
+    let weight =
+        verify_certificate_and_weight(committee, signature, bitmap, &message, need_quorum)?;
+    new_certified_message(message, committee.epoch, weight)
+}
+
+fn verify_certificate_and_weight(
+    committee: &BlsCommittee,
+    signature: &[u8],
+    bitmap: &[u8],
+    message: &[u8],
+    need_quorum: bool,
+) -> NResult<u16> {
+    let f = "verify_certificate_and_weight";
+    let n_members = committee.members.len();
+    ensure(bitmap.len() <= n_members.div_ceil(8), || {
+        bls_abort(f, BlsAggregateError::EInvalidBitmap)
+    })?;
+    for bit in n_members..bitmap.len() * 8 {
+        ensure((bitmap[bit / 8] >> (bit % 8)) & 1 == 0, || {
+            bls_abort(f, BlsAggregateError::EInvalidBitmap)
+        })?;
+    }
+    let mut non_signer_weight: u16 = 0;
+    let mut signer_keys = Vec::new();
+    for (i, member) in committee.members.iter().enumerate() {
+        let signed = bitmap
+            .get(i / 8)
+            .is_some_and(|byte| (byte >> (i % 8)) & 1 == 1);
+        if signed {
+            signer_keys.push(&member.public_key.bytes);
+        } else {
+            non_signer_weight = non_signer_weight
+                .checked_add(member.weight)
+                .ok_or_else(arithmetic)?;
+        }
+    }
+    let weight = committee
+        .n_shards
+        .checked_sub(non_signer_weight)
+        .ok_or_else(arithmetic)?;
+    let enough = if need_quorum {
+        3 * u64::from(weight) > 2 * u64::from(committee.n_shards)
+    } else {
+        3 * u64::from(weight) > u64::from(committee.n_shards)
+    };
+    ensure(enough, || bls_abort(f, BlsAggregateError::ENotEnoughStake))?;
+    let sig_fail = || bls_abort(f, BlsAggregateError::ESigVerification);
+    let signature = BlsAggregateSignature::from_bytes(signature).map_err(|_| sig_fail())?;
+    let keys = signer_keys
+        .into_iter()
+        .map(|bytes| BlsPublicKey::from_bytes(bytes))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|_| sig_fail())?;
+    signature
+        .verify(keys.iter(), message)
+        .map_err(|_| sig_fail())?;
+    Ok(weight)
+}
+
+/// `messages::new_certified_message`.
+fn new_certified_message(
+    message: Vec<u8>,
+    committee_epoch: u32,
+    stake_support: u16,
+) -> NResult<CertifiedMessage> {
+    let f = "new_certified_message";
+    ensure(message.len() >= 7, || {
+        messages_abort(f, MessagesError::EMessageTooShort)
+    })?;
+    let intent_type = message[0];
+    ensure(message[1] == INTENT_VERSION, || {
+        messages_abort(f, MessagesError::EIncorrectIntentVersion)
+    })?;
+    ensure(message[2] == APP_ID, || {
+        messages_abort(f, MessagesError::EIncorrectAppId)
+    })?;
+    let cert_epoch = u32::from_le_bytes([message[3], message[4], message[5], message[6]]);
+    ensure(cert_epoch == committee_epoch, || {
+        messages_abort(f, MessagesError::EIncorrectEpoch)
+    })?;
+    Ok(CertifiedMessage {
+        intent_type,
+        cert_epoch,
+        stake_support,
+        message: message[7..].to_vec(),
+    })
+}
+
+/// `messages::certify_blob_message`.
+fn certify_blob_message(message: CertifiedMessage) -> NResult<CertifiedBlobMessage> {
+    let f = "certify_blob_message";
+    ensure(message.intent_type == BLOB_CERT_MSG_TYPE, || {
+        messages_abort(f, MessagesError::EInvalidMsgType)
+    })?;
+    let body = &message.message;
+    ensure(body.len() >= 33, || {
+        messages_abort(f, MessagesError::EMessageTooShort)
+    })?;
+    let mut id = [0; 32];
+    id.copy_from_slice(&body[..32]);
+    let deletable_object = match body[32] {
+        0 => None,
+        1 => {
+            // `peel_address` aborts on a short body (sui::bcs EOutOfRange = 0).
+            let bytes = body
+                .get(33..65)
+                .ok_or_else(|| super::framework_abort("bcs", "peel_address", 0))?;
+            let mut object = [0; 32];
+            object.copy_from_slice(bytes);
+            Some(ObjectId(object))
+        }
+        _ => {
+            return Err(messages_abort(
+                f,
+                MessagesError::EInvalidBlobPersistenceType,
+            ));
+        }
+    };
+    Ok(CertifiedBlobMessage {
+        epoch: message.cert_epoch,
+        blob_id: BlobId(id),
+        deletable_object,
+    })
+}
+
+/// The address of the System's inner state field.
+pub fn inner_field_id(system_id: Address) -> NResult<Address> {
+    let key = bcs::to_bytes(&VERSION).map_err(|_| invariant())?;
+    Ok(system_id.derive_dynamic_child_id(&TypeTag::U64, &key))
+}
