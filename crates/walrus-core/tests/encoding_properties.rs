@@ -83,7 +83,15 @@ fn shuffled(items: &[usize], seed: u64) -> Vec<usize> {
 
 fn n_and_data() -> impl Strategy<Value = (u16, Vec<u8>)> {
     (
-        prop_oneof![Just(1u16), Just(2), Just(3), Just(4), Just(7), 5u16..40],
+        prop_oneof![
+            1 => Just(1u16),
+            1 => Just(2),
+            1 => Just(3),
+            2 => Just(4),
+            2 => Just(7),
+            6 => 5u16..40,
+            1 => Just(1000),
+        ],
         proptest::collection::vec(any::<u8>(), 0..3000),
     )
 }
