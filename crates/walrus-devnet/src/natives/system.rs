@@ -601,10 +601,10 @@ fn certify_blob_message(message: CertifiedMessage) -> NResult<CertifiedBlobMessa
     let deletable_object = match body[32] {
         0 => None,
         1 => {
-            // `peel_address` aborts on a short body (sui::bcs EOutOfRange = 0).
+            // A deletable certificate carries the 32-byte object ID after the tag.
             let bytes = body
                 .get(33..65)
-                .ok_or_else(|| super::framework_abort("bcs", "peel_address", 0))?;
+                .ok_or_else(|| messages_abort(f, MessagesError::EMessageTooShort))?;
             let mut object = [0; 32];
             object.copy_from_slice(bytes);
             Some(ObjectId(object))
