@@ -21,7 +21,7 @@ use walrus_sui::client::{
     to_address, to_object_id,
 };
 use walrus_sui::config::WalrusSuiConfig;
-use walrus_sui::errors::{BlsAggregateError, MessagesError, MoveAbort};
+use walrus_sui::errors::{BlsAggregateError, MessagesError, MoveAbort, SystemError};
 use walrus_sui::events::ContractEvent;
 use walrus_sui::move_types::U256;
 use walrus_sui::objects::Blob;
@@ -531,10 +531,33 @@ async fn bad_certificates_abort_with_typed_errors_and_change_nothing() {
     );
     check_unchanged("a wrong persistence type").await;
 
-    // Not enough WAL: a typed client-side error before anything is sent.
-    let error = user.reserve_space(1 << 40, 50).await.unwrap_err();
+    // More storage than the system has: the abort is raised in `storage_accounting` with the
+    // code `system` passes to it (`EStorageExceeded`), so it is not decoded by module.
+    let total = system_before.total_capacity_size;
+    let error = user.reserve_space(total + 1, 1).await.unwrap_err();
+    let ChainError::MoveAbort(info) = &error else {
+        panic!("expected a Move abort, got {error:?}");
+    };
+    assert_eq!(info.module, "storage_accounting", "{info}");
+    assert_eq!(info.code, SystemError::EStorageExceeded as u64, "{info}");
+    assert_eq!(
+        user.system_state().await.unwrap().used_capacity_size,
+        system_before.used_capacity_size
+    );
+
+    // Not enough WAL or SUI: typed client-side errors before anything is sent.
+    let poor = client(&devnet, Wallet::from_seed([32; 32]));
+    let error = poor.reserve_space(1_000_000, 1).await.unwrap_err();
     assert!(
-        matches!(error, ChainError::InsufficientWal { .. }),
+        matches!(error, ChainError::InsufficientWal { available: 0, .. }),
+        "{error:?}"
+    );
+    user.transfer_wal(poor.address().unwrap(), WAL)
+        .await
+        .unwrap();
+    let error = poor.reserve_space(1_000_000, 1).await.unwrap_err();
+    assert!(
+        matches!(error, ChainError::InsufficientGas { available: 0, .. }),
         "{error:?}"
     );
 
@@ -651,6 +674,11 @@ async fn checkpoint_follower_delivers_events_and_resumes_after_restart() {
     assert_eq!(stored, follower.cursor());
     drop(follower);
     drop(replay);
+    // Devnet bug (see the ignored test below): a subscription task only notices a dropped
+    // subscriber when it sends the next checkpoint, and until then it keeps the store open, so
+    // a restart in this process would fail with `FjallError: Locked`. Let a few heartbeat
+    // checkpoints pass before shutting down.
+    tokio::time::sleep(Duration::from_millis(1_000)).await;
     let tip_before_restart = devnet.latest_checkpoint().await;
     devnet.shutdown().await;
 
@@ -686,5 +714,69 @@ async fn checkpoint_follower_delivers_events_and_resumes_after_restart() {
     assert!(events.iter().all(
         |(_, e)| !matches!(e, ContractEvent::BlobRegistered(r) if r.object_id == to_object_id(blob))
     ));
+    devnet.shutdown().await;
+}
+
+#[tokio::test]
+#[ignore = "devnet: `DevnetHandle::shutdown` does not end open checkpoint subscriptions; their \
+            tasks keep the chain and its fjall store alive, so restarting from the same data dir \
+            in the same process fails with `FjallError: Locked`"]
+async fn live_follower_rides_through_a_devnet_restart_on_the_same_port() {
+    let dir = tempfile::tempdir().unwrap();
+    let devnet = start(dir.path()).await;
+    let genesis = devnet.genesis().clone();
+    let port: u16 = devnet
+        .grpc_url()
+        .rsplit(':')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let user = funded_client(&devnet, 42).await;
+    let start_cursor = CheckpointCursor::after(user.latest_checkpoint().await.unwrap());
+    let mut follower =
+        user.follow_checkpoints(start_cursor)
+            .with_backoff(walrus_sui::client::Backoff::new(
+                Duration::from_millis(50),
+                Duration::from_millis(500),
+            ));
+    let first = encoded_blob(genesis.n_shards, 1_000, false);
+    let first_object = store_blob(&user, &genesis, &first, 1).await;
+    let mut seen = Vec::new();
+    follow_until(&mut follower, &mut seen, |s| blob_events(s).len() >= 2).await;
+
+    // Restart on the same gRPC port while the follower is subscribed.
+    devnet.shutdown().await;
+    let devnet = Devnet::start_with_ports(
+        devnet_config(),
+        dir.path(),
+        walrus_devnet::Ports {
+            grpc: port,
+            faucet: 0,
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(devnet.grpc_url(), user.config().rpc_url);
+    let second = encoded_blob(genesis.n_shards, 1_500, true);
+    let second_object = store_blob(&user, &genesis, &second, 1).await;
+    follow_until(&mut follower, &mut seen, |s| blob_events(s).len() >= 4).await;
+    let objects: Vec<_> = blob_events(&seen)
+        .into_iter()
+        .map(|(_, e)| match e {
+            ContractEvent::BlobRegistered(r) => ("registered", r.object_id),
+            ContractEvent::BlobCertified(c) => ("certified", c.object_id),
+            other => panic!("unexpected {other:?}"),
+        })
+        .collect();
+    assert_eq!(
+        objects,
+        vec![
+            ("registered", to_object_id(first_object)),
+            ("certified", to_object_id(first_object)),
+            ("registered", to_object_id(second_object)),
+            ("certified", to_object_id(second_object)),
+        ]
+    );
     devnet.shutdown().await;
 }
