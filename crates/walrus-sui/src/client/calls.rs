@@ -152,6 +152,7 @@ impl WalrusSuiClient {
         storage_size: u64,
         epochs_ahead: u32,
     ) -> Result<Owned<Storage>, ChainError> {
+        let _tx = self.lock_transactions().await;
         let cost = self.storage_cost(storage_size, epochs_ahead).await?;
         let mut ptb = PtbBuilder::new();
         self.add_shared(&mut ptb, self.config.system_object_id)
@@ -167,7 +168,7 @@ impl WalrusSuiClient {
             },
         )?;
         ptb.transfer(&[storage], self.address()?)?;
-        let outcome = self.execute_ptb(ptb).await?;
+        let outcome = self.execute_locked(ptb).await?;
         self.created(&outcome).await
     }
 
@@ -178,6 +179,7 @@ impl WalrusSuiClient {
         storage: Address,
         registration: &BlobRegistration,
     ) -> Result<Owned<Blob>, ChainError> {
+        let _tx = self.lock_transactions().await;
         let (write_cost, _) = self.write_cost(registration.size).await?;
         let mut ptb = PtbBuilder::new();
         self.add_shared(&mut ptb, self.config.system_object_id)
@@ -186,7 +188,7 @@ impl WalrusSuiClient {
         let payment = self.wal_payment(&mut ptb, write_cost).await?;
         let blob = self.register_call(&mut ptb, obj(storage), registration, payment)?;
         ptb.transfer(&[blob], self.address()?)?;
-        let outcome = self.execute_ptb(ptb).await?;
+        let outcome = self.execute_locked(ptb).await?;
         self.created(&outcome).await
     }
 
@@ -219,6 +221,7 @@ impl WalrusSuiClient {
         epochs_ahead: u32,
         registration: &BlobRegistration,
     ) -> Result<Owned<Blob>, ChainError> {
+        let _tx = self.lock_transactions().await;
         let (write_cost, encoded) = self.write_cost(registration.size).await?;
         let storage_cost = self.storage_cost(encoded, epochs_ahead).await?;
         let mut ptb = PtbBuilder::new();
@@ -238,7 +241,7 @@ impl WalrusSuiClient {
         )?;
         let blob = self.register_call(&mut ptb, storage, registration, payment)?;
         ptb.transfer(&[blob], self.address()?)?;
-        let outcome = self.execute_ptb(ptb).await?;
+        let outcome = self.execute_locked(ptb).await?;
         self.created(&outcome).await
     }
 
@@ -248,6 +251,7 @@ impl WalrusSuiClient {
         blob: Address,
         certificate: &Certificate,
     ) -> Result<TxOutcome, ChainError> {
+        let _tx = self.lock_transactions().await;
         let mut ptb = PtbBuilder::new();
         self.add_shared(&mut ptb, self.config.system_object_id)
             .await?;
@@ -262,7 +266,7 @@ impl WalrusSuiClient {
                 message: certificate.message.clone(),
             },
         )?;
-        self.execute_ptb(ptb).await
+        self.execute_locked(ptb).await
     }
 
     /// Extends a blob by `extended_epochs`, paying in WAL.
@@ -271,6 +275,7 @@ impl WalrusSuiClient {
         blob: Address,
         extended_epochs: u32,
     ) -> Result<TxOutcome, ChainError> {
+        let _tx = self.lock_transactions().await;
         let current = self.blob(blob).await?;
         let cost = self
             .storage_cost(current.value.storage.storage_size, extended_epochs)
@@ -289,7 +294,7 @@ impl WalrusSuiClient {
                 payment,
             },
         )?;
-        self.execute_ptb(ptb).await
+        self.execute_locked(ptb).await
     }
 
     /// Extends a blob with an owned `Storage` that continues its period.
@@ -298,6 +303,7 @@ impl WalrusSuiClient {
         blob: Address,
         storage: Address,
     ) -> Result<TxOutcome, ChainError> {
+        let _tx = self.lock_transactions().await;
         let mut ptb = PtbBuilder::new();
         self.add_shared(&mut ptb, self.config.system_object_id)
             .await?;
@@ -311,11 +317,12 @@ impl WalrusSuiClient {
                 extension: obj(storage),
             },
         )?;
-        self.execute_ptb(ptb).await
+        self.execute_locked(ptb).await
     }
 
     /// Deletes a deletable blob; its `Storage` goes back to the sender and is returned.
     pub async fn delete_blob(&self, blob: Address) -> Result<Owned<Storage>, ChainError> {
+        let _tx = self.lock_transactions().await;
         let mut ptb = PtbBuilder::new();
         self.add_shared(&mut ptb, self.config.system_object_id)
             .await?;
@@ -328,7 +335,7 @@ impl WalrusSuiClient {
             },
         )?;
         ptb.transfer(&[storage], self.address()?)?;
-        let outcome = self.execute_ptb(ptb).await?;
+        let outcome = self.execute_locked(ptb).await?;
         self.created(&outcome).await
     }
 
@@ -372,6 +379,7 @@ impl WalrusSuiClient {
         storage: Address,
         split_size: u64,
     ) -> Result<Owned<Storage>, ChainError> {
+        let _tx = self.lock_transactions().await;
         let mut ptb = PtbBuilder::new();
         self.add_object(&mut ptb, storage).await?;
         let part = ptb.call(
@@ -382,7 +390,7 @@ impl WalrusSuiClient {
             },
         )?;
         ptb.transfer(&[part], self.address()?)?;
-        let outcome = self.execute_ptb(ptb).await?;
+        let outcome = self.execute_locked(ptb).await?;
         self.created(&outcome).await
     }
 
@@ -392,6 +400,7 @@ impl WalrusSuiClient {
         storage: Address,
         split_epoch: u32,
     ) -> Result<Owned<Storage>, ChainError> {
+        let _tx = self.lock_transactions().await;
         let mut ptb = PtbBuilder::new();
         self.add_object(&mut ptb, storage).await?;
         let part = ptb.call(
@@ -402,7 +411,7 @@ impl WalrusSuiClient {
             },
         )?;
         ptb.transfer(&[part], self.address()?)?;
-        let outcome = self.execute_ptb(ptb).await?;
+        let outcome = self.execute_locked(ptb).await?;
         self.created(&outcome).await
     }
 
@@ -412,6 +421,7 @@ impl WalrusSuiClient {
         storage: Address,
         other: Address,
     ) -> Result<TxOutcome, ChainError> {
+        let _tx = self.lock_transactions().await;
         let mut ptb = PtbBuilder::new();
         self.add_object(&mut ptb, storage).await?;
         self.add_object(&mut ptb, other).await?;
@@ -422,15 +432,16 @@ impl WalrusSuiClient {
                 other: obj(other),
             },
         )?;
-        self.execute_ptb(ptb).await
+        self.execute_locked(ptb).await
     }
 
     /// Shares a blob (without funds); returns the `SharedBlob`'s ID.
     pub async fn share_blob(&self, blob: Address) -> Result<Address, ChainError> {
+        let _tx = self.lock_transactions().await;
         let mut ptb = PtbBuilder::new();
         self.add_object(&mut ptb, blob).await?;
         ptb.call(self.package(), &c::ShareBlob { blob: obj(blob) })?;
-        let outcome = self.execute_ptb(ptb).await?;
+        let outcome = self.execute_locked(ptb).await?;
         written_of_type(&outcome, &self.type_tag_of::<crate::objects::SharedBlob>())
     }
 
@@ -440,10 +451,11 @@ impl WalrusSuiClient {
         object: Address,
         recipient: Address,
     ) -> Result<TxOutcome, ChainError> {
+        let _tx = self.lock_transactions().await;
         let mut ptb = PtbBuilder::new();
         self.add_object(&mut ptb, object).await?;
         ptb.transfer(&[obj(object)], recipient)?;
-        self.execute_ptb(ptb).await
+        self.execute_locked(ptb).await
     }
 
     /// Transfers a blob.
@@ -470,10 +482,11 @@ impl WalrusSuiClient {
         recipient: Address,
         amount: u64,
     ) -> Result<TxOutcome, ChainError> {
+        let _tx = self.lock_transactions().await;
         let mut ptb = PtbBuilder::new();
         let coin = ptb.split_gas(amount);
         ptb.transfer(&[nested(coin)], recipient)?;
-        self.execute_ptb(ptb).await
+        self.execute_locked(ptb).await
     }
 
     /// Sends `amount` FROST of WAL to `recipient`.
@@ -482,11 +495,12 @@ impl WalrusSuiClient {
         recipient: Address,
         amount: u64,
     ) -> Result<TxOutcome, ChainError> {
+        let _tx = self.lock_transactions().await;
         let mut ptb = PtbBuilder::new();
         let payment = self.wal_payment(&mut ptb, amount).await?;
         let coin = ptb.split_coin(&payment, &[amount])?;
         ptb.transfer(&[nested(coin)], recipient)?;
-        self.execute_ptb(ptb).await
+        self.execute_locked(ptb).await
     }
 
     /// Adds `amount` FROST of subsidies for the next `epochs_ahead` epochs.
@@ -495,6 +509,7 @@ impl WalrusSuiClient {
         amount: u64,
         epochs_ahead: u32,
     ) -> Result<TxOutcome, ChainError> {
+        let _tx = self.lock_transactions().await;
         let mut ptb = PtbBuilder::new();
         self.add_shared(&mut ptb, self.config.system_object_id)
             .await?;
@@ -508,7 +523,7 @@ impl WalrusSuiClient {
                 epochs_ahead,
             },
         )?;
-        self.execute_ptb(ptb).await
+        self.execute_locked(ptb).await
     }
 
     /// Declares a blob ID invalid with a committee certificate.
@@ -516,6 +531,7 @@ impl WalrusSuiClient {
         &self,
         certificate: &Certificate,
     ) -> Result<TxOutcome, ChainError> {
+        let _tx = self.lock_transactions().await;
         let mut ptb = PtbBuilder::new();
         self.add_shared(&mut ptb, self.config.system_object_id)
             .await?;
@@ -528,7 +544,7 @@ impl WalrusSuiClient {
                 message: certificate.message.clone(),
             },
         )?;
-        self.execute_ptb(ptb).await
+        self.execute_locked(ptb).await
     }
 
     async fn single_object_call<C: c::MoveCall>(
@@ -536,10 +552,11 @@ impl WalrusSuiClient {
         object: Address,
         call: impl FnOnce(Arg) -> C,
     ) -> Result<TxOutcome, ChainError> {
+        let _tx = self.lock_transactions().await;
         let mut ptb = PtbBuilder::new();
         self.add_object(&mut ptb, object).await?;
         ptb.call(self.package(), &call(obj(object)))?;
-        self.execute_ptb(ptb).await
+        self.execute_locked(ptb).await
     }
 
     // === Staking ===
@@ -550,6 +567,7 @@ impl WalrusSuiClient {
         node_id: ObjectId,
         amount: u64,
     ) -> Result<Owned<StakedWal>, ChainError> {
+        let _tx = self.lock_transactions().await;
         let mut ptb = PtbBuilder::new();
         self.add_shared(&mut ptb, self.config.staking_object_id)
             .await?;
@@ -564,7 +582,7 @@ impl WalrusSuiClient {
             },
         )?;
         ptb.transfer(&[staked], self.address()?)?;
-        let outcome = self.execute_ptb(ptb).await?;
+        let outcome = self.execute_locked(ptb).await?;
         self.created(&outcome).await
     }
 
@@ -573,6 +591,7 @@ impl WalrusSuiClient {
         &self,
         staked_wal: Address,
     ) -> Result<TxOutcome, ChainError> {
+        let _tx = self.lock_transactions().await;
         let mut ptb = PtbBuilder::new();
         self.add_shared(&mut ptb, self.config.staking_object_id)
             .await?;
@@ -584,11 +603,12 @@ impl WalrusSuiClient {
                 staked_wal: obj(staked_wal),
             },
         )?;
-        self.execute_ptb(ptb).await
+        self.execute_locked(ptb).await
     }
 
     /// Withdraws a stake with its rewards; the WAL goes to the sender.
     pub async fn withdraw_stake(&self, staked_wal: Address) -> Result<TxOutcome, ChainError> {
+        let _tx = self.lock_transactions().await;
         let mut ptb = PtbBuilder::new();
         self.add_shared(&mut ptb, self.config.staking_object_id)
             .await?;
@@ -601,7 +621,7 @@ impl WalrusSuiClient {
             },
         )?;
         ptb.transfer(&[coin], self.address()?)?;
-        self.execute_ptb(ptb).await
+        self.execute_locked(ptb).await
     }
 
     /// Registers a storage-node candidate; the `StorageNodeCap` goes to the sender.
@@ -609,6 +629,7 @@ impl WalrusSuiClient {
         &self,
         node: &NodeRegistration,
     ) -> Result<Owned<StorageNodeCap>, ChainError> {
+        let _tx = self.lock_transactions().await;
         let mut ptb = PtbBuilder::new();
         self.add_shared(&mut ptb, self.config.staking_object_id)
             .await?;
@@ -628,7 +649,7 @@ impl WalrusSuiClient {
             },
         )?;
         ptb.transfer(&[cap], self.address()?)?;
-        let outcome = self.execute_ptb(ptb).await?;
+        let outcome = self.execute_locked(ptb).await?;
         self.created(&outcome).await
     }
 
@@ -638,6 +659,7 @@ impl WalrusSuiClient {
         call: impl FnOnce(Arg, Arg) -> C,
         returns_coin: bool,
     ) -> Result<TxOutcome, ChainError> {
+        let _tx = self.lock_transactions().await;
         let mut ptb = PtbBuilder::new();
         self.add_shared(&mut ptb, self.config.staking_object_id)
             .await?;
@@ -646,7 +668,7 @@ impl WalrusSuiClient {
         if returns_coin {
             ptb.transfer(&[result], self.address()?)?;
         }
-        self.execute_ptb(ptb).await
+        self.execute_locked(ptb).await
     }
 
     /// Sets the node's commission rate for a future epoch.
@@ -793,6 +815,7 @@ impl WalrusSuiClient {
 
     /// Ends the voting period: selects the next committee and parameters.
     pub async fn voting_end(&self) -> Result<TxOutcome, ChainError> {
+        let _tx = self.lock_transactions().await;
         let mut ptb = PtbBuilder::new();
         self.add_shared(&mut ptb, self.config.staking_object_id)
             .await?;
@@ -804,11 +827,12 @@ impl WalrusSuiClient {
                 clock: obj(CLOCK_ID),
             },
         )?;
-        self.execute_ptb(ptb).await
+        self.execute_locked(ptb).await
     }
 
     /// Starts the next epoch.
     pub async fn initiate_epoch_change(&self) -> Result<TxOutcome, ChainError> {
+        let _tx = self.lock_transactions().await;
         let mut ptb = PtbBuilder::new();
         self.add_shared(&mut ptb, self.config.staking_object_id)
             .await?;
@@ -823,11 +847,12 @@ impl WalrusSuiClient {
                 clock: obj(CLOCK_ID),
             },
         )?;
-        self.execute_ptb(ptb).await
+        self.execute_locked(ptb).await
     }
 
     /// Reports that the node of `cap` finished syncing its shards for `epoch`.
     pub async fn epoch_sync_done(&self, cap: Address, epoch: u32) -> Result<TxOutcome, ChainError> {
+        let _tx = self.lock_transactions().await;
         let mut ptb = PtbBuilder::new();
         self.add_shared(&mut ptb, self.config.staking_object_id)
             .await?;
@@ -842,7 +867,7 @@ impl WalrusSuiClient {
                 clock: obj(CLOCK_ID),
             },
         )?;
-        self.execute_ptb(ptb).await
+        self.execute_locked(ptb).await
     }
 
     /// Runs genesis with the `InitCap` (only for a fresh deployment).
@@ -854,6 +879,7 @@ impl WalrusSuiClient {
         n_shards: u16,
         max_epochs_ahead: u32,
     ) -> Result<TxOutcome, ChainError> {
+        let _tx = self.lock_transactions().await;
         let mut ptb = PtbBuilder::new();
         self.add_object(&mut ptb, init_cap).await?;
         self.add_shared(&mut ptb, CLOCK_ID).await?;
@@ -868,7 +894,7 @@ impl WalrusSuiClient {
                 clock: obj(CLOCK_ID),
             },
         )?;
-        self.execute_ptb(ptb).await
+        self.execute_locked(ptb).await
     }
 }
 

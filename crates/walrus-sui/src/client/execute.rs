@@ -207,8 +207,25 @@ impl TxOutcome {
 impl WalrusSuiClient {
     /// Builds `ptb` with this wallet as sender (gas coins selected for the configured budget at
     /// the reference gas price), signs, executes and waits for the checkpoint.
+    ///
+    /// Only gas selection and execution run under this client's transaction lock: a caller that
+    /// resolved owned object references for `ptb` itself should hold
+    /// [`Self::lock_transactions`] from then on and call [`Self::execute_locked`], or concurrent
+    /// transactions of clones may build on stale versions.
     pub async fn execute_ptb(&self, ptb: PtbBuilder) -> Result<TxOutcome, ChainError> {
-        let _guard = self.tx_lock.lock().await;
+        let _guard = self.lock_transactions().await;
+        self.execute_locked(ptb).await
+    }
+
+    /// Locks this client's transactions (shared by its clones). Every contract call holds it
+    /// from resolving its owned objects and WAL coins until its effects are checkpointed, so
+    /// concurrent calls never use the same object version twice. Not reentrant.
+    pub async fn lock_transactions(&self) -> tokio::sync::MutexGuard<'_, ()> {
+        self.tx_lock.lock().await
+    }
+
+    /// Like [`Self::execute_ptb`], for a caller already holding [`Self::lock_transactions`].
+    pub async fn execute_locked(&self, ptb: PtbBuilder) -> Result<TxOutcome, ChainError> {
         let sender = self.address()?;
         let budget = self.config.gas_budget;
         let price = self.reference_gas_price().await?;
