@@ -532,7 +532,7 @@ async fn bad_certificates_abort_with_typed_errors_and_change_nothing() {
     check_unchanged("a wrong persistence type").await;
 
     // More storage than the system has: the abort is raised in `storage_accounting` with the
-    // code `system` passes to it (`EStorageExceeded`), so it is not decoded by module.
+    // code `system` passes to it, and decoded as `system::EStorageExceeded`.
     let total = system_before.total_capacity_size;
     let error = user.reserve_space(total + 1, 1).await.unwrap_err();
     let ChainError::MoveAbort(info) = &error else {
@@ -540,6 +540,10 @@ async fn bad_certificates_abort_with_typed_errors_and_change_nothing() {
     };
     assert_eq!(info.module, "storage_accounting", "{info}");
     assert_eq!(info.code, SystemError::EStorageExceeded as u64, "{info}");
+    assert_eq!(
+        info.abort,
+        Some(MoveAbort::System(SystemError::EStorageExceeded))
+    );
     assert_eq!(
         user.system_state().await.unwrap().used_capacity_size,
         system_before.used_capacity_size

@@ -198,7 +198,10 @@ pub fn check_status(
             let walrus = match package {
                 // Framework modules (0x1, 0x2, ...) never carry Walrus codes.
                 Some(p) if is_framework(&p) => None,
-                _ => MoveAbort::from_abort(&module, code),
+                _ => MoveAbort::from_abort(
+                    code_module(&module, location.function_name.as_deref()),
+                    code,
+                ),
             };
             if walrus.is_none()
                 && package.as_ref().is_some_and(is_framework)
@@ -237,6 +240,16 @@ pub fn check_status(
     }
 }
 
+/// The module whose constants an abort code at `module::function` belongs to.
+/// `storage_accounting::increase_used_capacity` aborts with the code its caller passes; its only
+/// caller is `system` (with `EStorageExceeded`).
+fn code_module<'a>(module: &'a str, function: Option<&str>) -> &'a str {
+    match (module, function) {
+        ("storage_accounting", Some("increase_used_capacity")) => "system",
+        _ => module,
+    }
+}
+
 fn is_framework(package: &Address) -> bool {
     let bytes = package.inner();
     bytes[..31].iter().all(|b| *b == 0) && bytes[31] <= 3
@@ -249,10 +262,19 @@ mod tests {
     use crate::errors::SystemError;
 
     fn abort_status(package: &str, module: &str, code: u64) -> proto::ExecutionStatus {
+        abort_status_in(package, module, "reserve_space", code)
+    }
+
+    fn abort_status_in(
+        package: &str,
+        module: &str,
+        function: &str,
+        code: u64,
+    ) -> proto::ExecutionStatus {
         let mut location = proto::MoveLocation::default();
         location.package = Some(package.to_owned());
         location.module = Some(module.to_owned());
-        location.function_name = Some("reserve_space".to_owned());
+        location.function_name = Some(function.to_owned());
         let mut abort = proto::MoveAbort::default();
         abort.abort_code = Some(code);
         abort.location = Some(location);
@@ -281,6 +303,22 @@ mod tests {
         assert_eq!(info.function.as_deref(), Some("reserve_space"));
         assert_eq!(info.command, Some(1));
         assert!(err.to_string().contains("EInvalidEpochsAhead"));
+    }
+
+    #[test]
+    fn capacity_aborts_decode_with_the_callers_code() {
+        let pkg = Address::from_static("0xabc").to_string();
+        let code = SystemError::EStorageExceeded.code();
+        let status = abort_status_in(&pkg, "storage_accounting", "increase_used_capacity", code);
+        let err = check_status(None, Some(&status)).unwrap_err();
+        assert_eq!(
+            err.move_abort(),
+            Some(MoveAbort::System(SystemError::EStorageExceeded))
+        );
+        let ChainError::MoveAbort(info) = &err else {
+            panic!("{err}")
+        };
+        assert_eq!(info.module, "storage_accounting");
     }
 
     #[test]
