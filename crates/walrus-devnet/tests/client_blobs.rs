@@ -784,3 +784,146 @@ async fn live_follower_rides_through_a_devnet_restart_on_the_same_port() {
     );
     devnet.shutdown().await;
 }
+
+#[tokio::test]
+async fn storage_split_fuse_burn_subsidy_and_invalidate() {
+    let dir = tempfile::tempdir().unwrap();
+    let devnet = Devnet::start(devnet_config(), dir.path()).await.unwrap();
+    let genesis = devnet.genesis().clone();
+    let user = funded_client(&devnet, 81).await;
+    let me = user.address().unwrap();
+    let epoch = user.current_epoch().await.unwrap();
+
+    // Split a storage resource by size and fuse the parts back.
+    let storage = user.reserve_space(2 << 20, 3).await.unwrap();
+    let id = storage.object_ref.id;
+    let part = user.split_storage_by_size(id, 1 << 20).await.unwrap();
+    assert_eq!(part.value.storage_size, 1 << 20);
+    assert_eq!(part.value.end_epoch, epoch + 3);
+    assert_eq!(
+        user.get_typed::<walrus_sui::objects::Storage>(id)
+            .await
+            .unwrap()
+            .value
+            .storage_size,
+        1 << 20
+    );
+    let outcome = user.fuse_storage(id, part.object_ref.id).await.unwrap();
+    assert!(outcome.deleted.contains(&part.object_ref.id));
+    let fused = user.owned_storage(me).await.unwrap();
+    assert_eq!(fused.len(), 1);
+    assert_eq!(fused[0].value.storage_size, 2 << 20);
+
+    // Burn a certified permanent blob: the object and its storage are gone.
+    let registration = encoded_blob(genesis.n_shards, 5_000, false);
+    let blob = store_blob(&user, &genesis, &registration, 2).await;
+    let outcome = user.burn_blob(blob).await.unwrap();
+    assert!(outcome.deleted.contains(&blob));
+    assert!(matches!(
+        user.blob(blob).await,
+        Err(ChainError::ObjectNotFound(_))
+    ));
+
+    // Subsidies are paid in WAL.
+    let before = user.wal_balance(me).await.unwrap();
+    user.add_subsidy(10 * WAL, 2).await.unwrap();
+    assert_eq!(user.wal_balance(me).await.unwrap(), before - 10 * WAL);
+
+    // Invalidate a blob ID with an attestation from one correct node (`3w >= n + 1`).
+    let committee = user.committee().await.unwrap();
+    let n = committee.n_shards;
+    let bad = BlobId([0x5a; 32]);
+    let message = walrus_core::messages::InvalidBlobIdMsg::for_blob(epoch, bad);
+    let invalid_cert = |signers: &[u16]| {
+        let signed: Vec<_> = signers
+            .iter()
+            .map(|&i| {
+                let node = genesis
+                    .nodes
+                    .iter()
+                    .find(|n| to_object_id(n.node_id) == committee.members[usize::from(i)].node_id)
+                    .unwrap();
+                (i, message.sign(&node.bls_key_pair().unwrap()))
+            })
+            .collect();
+        let cert = walrus_core::messages::InvalidBlobCertificate::from_signed_messages(
+            signed.iter().map(|(i, s)| (*i, s)),
+        )
+        .unwrap();
+        Certificate {
+            signature: cert.signature.to_bytes().to_vec(),
+            signers_bitmap: cert.signers_bitmap(committee.members.len()).unwrap(),
+            message: cert.serialized_message.clone(),
+        }
+    };
+    let mut by_weight: Vec<(u16, u16)> = committee
+        .members
+        .iter()
+        .enumerate()
+        .map(|(i, m)| (u16::try_from(i).unwrap(), m.weight))
+        .collect();
+    by_weight.sort_by_key(|&(_, w)| w);
+    // The lightest member alone is not enough (with the default 4 nodes and 10 shards).
+    let (lightest, light_weight) = by_weight[0];
+    if 3 * light_weight < n + 1 {
+        let error = user
+            .invalidate_blob_id(&invalid_cert(&[lightest]))
+            .await
+            .unwrap_err();
+        assert_eq!(
+            error.move_abort(),
+            Some(MoveAbort::BlsAggregate(BlsAggregateError::ENotEnoughStake)),
+            "{error}"
+        );
+    }
+    let mut signers = Vec::new();
+    let mut weight = 0;
+    for &(i, w) in by_weight.iter().rev() {
+        if 3 * weight >= n + 1 {
+            break;
+        }
+        signers.push(i);
+        weight += w;
+    }
+    signers.sort_unstable();
+    let outcome = user
+        .invalidate_blob_id(&invalid_cert(&signers))
+        .await
+        .unwrap();
+    assert!(outcome.contract_events().any(
+        |e| matches!(e, ContractEvent::InvalidBlobID(i) if i.blob_id == bad && i.epoch == epoch)
+    ));
+    devnet.shutdown().await;
+}
+
+#[tokio::test]
+#[ignore = "devnet: `blob::insert_or_update_metadata_pair` (blob attributes) and the \
+            `shared_blob` module are not executed natively"]
+async fn blob_attributes_and_shared_blobs() {
+    let dir = tempfile::tempdir().unwrap();
+    let devnet = Devnet::start(devnet_config(), dir.path()).await.unwrap();
+    let genesis = devnet.genesis().clone();
+    let user = funded_client(&devnet, 82).await;
+    let registration = encoded_blob(genesis.n_shards, 5_000, false);
+    let blob = store_blob(&user, &genesis, &registration, 2).await;
+    assert_eq!(user.blob_attributes(blob).await.unwrap(), None);
+    user.set_blob_attribute(blob, "content-type", "text/plain")
+        .await
+        .unwrap();
+    let attributes = user.blob_attributes(blob).await.unwrap().unwrap();
+    assert_eq!(
+        attributes
+            .metadata
+            .contents
+            .iter()
+            .find(|e| e.key == "content-type")
+            .map(|e| e.value.as_str()),
+        Some("text/plain")
+    );
+    user.remove_blob_attribute(blob, "content-type")
+        .await
+        .unwrap();
+    let shared = user.share_blob(blob).await.unwrap();
+    assert!(user.get_object(shared).await.is_ok());
+    devnet.shutdown().await;
+}
