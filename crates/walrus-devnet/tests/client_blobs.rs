@@ -865,7 +865,7 @@ async fn storage_split_fuse_burn_subsidy_and_invalidate() {
     by_weight.sort_by_key(|&(_, w)| w);
     // The lightest member alone is not enough (with the default 4 nodes and 10 shards).
     let (lightest, light_weight) = by_weight[0];
-    if 3 * light_weight < n + 1 {
+    if 3 * light_weight <= n {
         let error = user
             .invalidate_blob_id(&invalid_cert(&[lightest]))
             .await
@@ -879,7 +879,7 @@ async fn storage_split_fuse_burn_subsidy_and_invalidate() {
     let mut signers = Vec::new();
     let mut weight = 0;
     for &(i, w) in by_weight.iter().rev() {
-        if 3 * weight >= n + 1 {
+        if 3 * weight > n {
             break;
         }
         signers.push(i);
