@@ -32,4 +32,11 @@ log "Move syntax and formatting check (with its self-test)"
 bash scripts/move/selftest.sh
 
 log "cargo test (every crate; test vectors are read from ../shared/vectors)"
-cargo test --workspace
+out="$(mktemp)"
+trap 'rm -f "$out"' EXIT
+status=0
+cargo test --workspace 2>&1 | tee "$out" || status=$?
+# One closing line over every test binary (cargo's own last line is a crate's doc tests).
+awk '/^test result:/ { p += $4; f += $6; i += $8 }
+     END { printf "walrus: %d passed, %d failed, %d skipped\n", p, f, i }' "$out"
+exit "$status"
