@@ -1,0 +1,1 @@
+//! The Walrus client library: store, read, manage blobs and stakes.
