@@ -287,8 +287,8 @@ impl WalrusClient {
             self.inner.sui.staking_state()
         )?;
         let committee = self.committee().await?;
-        let max_blob_size = walrus_core::encoding::EncodingConfig::new(state.committee.n_shards)?
-            .max_blob_size();
+        let max_blob_size =
+            walrus_core::encoding::EncodingConfig::new(state.committee.n_shards)?.max_blob_size();
         Ok(SystemInfo {
             epoch: state.committee.epoch,
             n_shards: state.committee.n_shards,
@@ -384,7 +384,9 @@ impl WalrusClient {
             .sui
             .extend_blob(to_address(object_id), epochs)
             .await?;
-        Ok(BlobObjectInfo::from(&self.blob_object(object_id).await?.value))
+        Ok(BlobObjectInfo::from(
+            &self.blob_object(object_id).await?.value,
+        ))
     }
 
     /// Transfers an owned object (a `Blob`, a `Storage`, a `StakedWal`) to `recipient`.
@@ -410,7 +412,12 @@ impl WalrusClient {
     }
 
     /// Sets attribute `key = value` on a blob.
-    pub async fn set_attribute(&self, object_id: ObjectId, key: &str, value: &str) -> SdkResult<()> {
+    pub async fn set_attribute(
+        &self,
+        object_id: ObjectId,
+        key: &str,
+        value: &str,
+    ) -> SdkResult<()> {
         self.inner
             .sui
             .set_blob_attribute(to_address(object_id), key, value)
@@ -582,10 +589,12 @@ impl WalrusClient {
         u64::try_from(value).ok()
     }
 }
-}
 
 /// Maps "object not found" to a clear [`SdkError::NotFound`].
-fn not_found_as(error: walrus_sui::client::ChainError, message: impl FnOnce() -> String) -> SdkError {
+fn not_found_as(
+    error: walrus_sui::client::ChainError,
+    message: impl FnOnce() -> String,
+) -> SdkError {
     match error {
         walrus_sui::client::ChainError::ObjectNotFound(_) => SdkError::NotFound(message()),
         walrus_sui::client::ChainError::Rpc(status) if status.code() == tonic::Code::NotFound => {

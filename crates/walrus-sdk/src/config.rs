@@ -226,17 +226,19 @@ mod tests {
         assert_eq!(config.sui.wallet_path, None);
         let error = ClientConfig::from_yaml_str(&format!("{yaml}bogus: 1\n")).expect_err("unknown");
         assert!(error.to_string().contains("bogus"), "{error}");
-        let error =
-            ClientConfig::from_yaml_str(&format!("{yaml}communication:\n  nope: 1\n")).expect_err("");
+        let error = ClientConfig::from_yaml_str(&format!("{yaml}communication:\n  nope: 1\n"))
+            .expect_err("");
         assert!(error.to_string().contains("nope"), "{error}");
-        let partial = ClientConfig::from_yaml_str(&format!(
-            "{yaml}communication:\n  max_attempts: 2\n"
-        ))
-        .expect("parses");
+        let partial =
+            ClientConfig::from_yaml_str(&format!("{yaml}communication:\n  max_attempts: 2\n"))
+                .expect("parses");
         assert_eq!(partial.communication.max_attempts, 2);
         assert_eq!(partial.communication.node_scheme, "http");
         assert!(ClientConfig::from_yaml_str("rpc_url: [").is_err());
-        assert!(ClientConfig::from_yaml_str("rpc_url: x\n").is_err(), "missing IDs");
+        assert!(
+            ClientConfig::from_yaml_str("rpc_url: x\n").is_err(),
+            "missing IDs"
+        );
     }
 
     #[test]

@@ -61,7 +61,10 @@ pub fn router(client: WalrusClient, config: DaemonConfig) -> Router {
     Router::new()
         .route("/v1/blobs", put(put_blob))
         .route("/v1/blobs/{blob_id}", get(get_blob))
-        .route("/v1/blobs/by-object-id/{object_id}", get(get_blob_by_object))
+        .route(
+            "/v1/blobs/by-object-id/{object_id}",
+            get(get_blob_by_object),
+        )
         .route("/v1/api", get(openapi))
         .route("/status", get(|| async { "OK" }))
         .layer(DefaultBodyLimit::max(limit))
@@ -166,7 +169,10 @@ async fn get_blob(
     headers: HeaderMap,
 ) -> Response {
     let Ok(blob_id) = blob_id.parse::<BlobId>() else {
-        return error_response(StatusCode::BAD_REQUEST, format!("invalid blob ID {blob_id}"));
+        return error_response(
+            StatusCode::BAD_REQUEST,
+            format!("invalid blob ID {blob_id}"),
+        );
     };
     serve_blob(&state.client, &blob_id, &headers).await
 }

@@ -229,11 +229,7 @@ pub fn encrypt_with(
     data[..header.len()].copy_from_slice(&header);
     let cipher = ChaCha20Poly1305::new(&Key::from(key_bytes));
     let tag = cipher
-        .encrypt_in_place_detached(
-            &Nonce::from(nonce),
-            &header,
-            &mut data[header.len()..],
-        )
+        .encrypt_in_place_detached(&Nonce::from(nonce), &header, &mut data[header.len()..])
         .map_err(|e| EncryptionError::Cipher(e.to_string()))?;
     data.extend_from_slice(&tag);
     Ok(data)
@@ -415,7 +411,10 @@ mod tests {
     fn wrong_key_is_an_error() {
         let sealed = encrypt(sample(100), &KeySource::Key([1; 32])).expect("encrypts");
         let error = decrypt(sealed, &KeySource::Key([2; 32])).expect_err("wrong key");
-        assert!(matches!(error, EncryptionError::WrongKeyOrTampered), "{error}");
+        assert!(
+            matches!(error, EncryptionError::WrongKeyOrTampered),
+            "{error}"
+        );
     }
 
     #[test]
@@ -423,13 +422,16 @@ mod tests {
         let sealed = encrypt_with(sample(100), &KeySource::Passphrase("right".into()), FAST)
             .expect("encrypts");
         let error = decrypt(sealed, &KeySource::Passphrase("wrong".into())).expect_err("fails");
-        assert!(matches!(error, EncryptionError::WrongKeyOrTampered), "{error}");
+        assert!(
+            matches!(error, EncryptionError::WrongKeyOrTampered),
+            "{error}"
+        );
     }
 
     #[test]
     fn key_kind_mismatch_is_named() {
-        let sealed = encrypt_with(sample(10), &KeySource::Passphrase("p".into()), FAST)
-            .expect("encrypts");
+        let sealed =
+            encrypt_with(sample(10), &KeySource::Passphrase("p".into()), FAST).expect("encrypts");
         let error = decrypt(sealed, &KeySource::Key([0; 32])).expect_err("fails");
         assert!(
             error.to_string().contains("encrypted with a passphrase"),
@@ -458,7 +460,10 @@ mod tests {
         // Shorter than the header.
         for len in [1, 5, 7, 10, 30] {
             let error = decrypt(sealed[..len].to_vec(), &key).expect_err("truncated");
-            assert!(matches!(error, EncryptionError::Truncated(_)), "{len}: {error}");
+            assert!(
+                matches!(error, EncryptionError::Truncated(_)),
+                "{len}: {error}"
+            );
         }
     }
 

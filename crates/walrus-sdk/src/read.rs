@@ -152,7 +152,11 @@ impl WalrusClient {
     /// Reads a blob with the default consistency check.
     pub async fn read_blob(&self, blob_id: &BlobId) -> SdkResult<Vec<u8>> {
         Ok(self
-            .read_blob_with(blob_id, &ReadOptions::default(), &crate::progress::NoProgress)
+            .read_blob_with(
+                blob_id,
+                &ReadOptions::default(),
+                &crate::progress::NoProgress,
+            )
             .await?
             .data)
     }
@@ -250,8 +254,7 @@ impl WalrusClient {
             .map(|member| async move {
                 let result = match member.client.as_ref() {
                     Some(client) => {
-                        with_retries(comm, is_retryable_read, || client.get_metadata(blob_id))
-                            .await
+                        with_retries(comm, is_retryable_read, || client.get_metadata(blob_id)).await
                     }
                     None => Err(walrus_node_api::NodeApiError::Decode("no client".into())),
                 };
@@ -312,7 +315,8 @@ impl WalrusClient {
     ) -> SdkResult<Vec<u8>> {
         let blob_id = *metadata.blob_id();
         let config = metadata.config();
-        let need_primary = usize::from(config.n_source_symbols(walrus_core::encoding::Axis::Primary));
+        let need_primary =
+            usize::from(config.n_source_symbols(walrus_core::encoding::Axis::Primary));
         progress.event(ProgressEvent::ReadStarted {
             blob_id,
             needed: need_primary,
@@ -451,7 +455,11 @@ impl WalrusClient {
             let row_start = u64::from(*row) * row_bytes;
             let from = start.max(row_start) - row_start;
             let to = end.min(row_start + row_bytes) - row_start;
-            out.extend_from_slice(sliver.data().get(usize::try_from(from).ok()?..usize::try_from(to).ok()?)?);
+            out.extend_from_slice(
+                sliver
+                    .data()
+                    .get(usize::try_from(from).ok()?..usize::try_from(to).ok()?)?,
+            );
         }
         Some(out)
     }
@@ -532,9 +540,15 @@ mod tests {
 
     #[test]
     fn http_ranges_parse_and_resolve() {
-        assert_eq!(ByteRange::parse_http("bytes=0-9"), Some(ByteRange::FromTo(0, 10)));
+        assert_eq!(
+            ByteRange::parse_http("bytes=0-9"),
+            Some(ByteRange::FromTo(0, 10))
+        );
         assert_eq!(ByteRange::parse_http("bytes=5-"), Some(ByteRange::From(5)));
-        assert_eq!(ByteRange::parse_http("bytes=-3"), Some(ByteRange::Suffix(3)));
+        assert_eq!(
+            ByteRange::parse_http("bytes=-3"),
+            Some(ByteRange::Suffix(3))
+        );
         assert_eq!(ByteRange::parse_http("bytes=9-2"), None);
         assert_eq!(ByteRange::parse_http("bytes=0-1,4-5"), None);
         assert_eq!(ByteRange::parse_http("items=0-1"), None);

@@ -26,7 +26,12 @@ async fn system_info_matches_genesis() {
     assert!(info.storage_price_per_unit_size > 0);
     assert!(info.max_blob_size > 0);
     let json = serde_json::to_value(&info).unwrap();
-    assert!(json["members"][0]["nodeId"].as_str().unwrap().starts_with("0x"));
+    assert!(
+        json["members"][0]["nodeId"]
+            .as_str()
+            .unwrap()
+            .starts_with("0x")
+    );
 }
 
 #[tokio::test]
@@ -51,7 +56,13 @@ async fn list_extend_transfer_and_delete() {
     );
 
     let object = permanent.object_id().unwrap();
-    let before = client.blob_object(object).await.unwrap().value.storage.end_epoch;
+    let before = client
+        .blob_object(object)
+        .await
+        .unwrap()
+        .value
+        .storage
+        .end_epoch;
     let extended = client.extend_blob(object, 3).await.unwrap();
     assert_eq!(extended.storage.end_epoch, before + 3);
     assert!(matches!(
@@ -64,7 +75,10 @@ async fn list_extend_transfer_and_delete() {
         client.delete_blob(object).await,
         Err(SdkError::InvalidArgument(_))
     ));
-    client.delete_blob(deletable.object_id().unwrap()).await.unwrap();
+    client
+        .delete_blob(deletable.object_id().unwrap())
+        .await
+        .unwrap();
     assert_eq!(client.list_blobs(false).await.unwrap().len(), 1);
 
     let recipient = Address::from_static("0xabc");
@@ -90,7 +104,10 @@ async fn blob_attributes() {
         .unwrap();
     let object = stored.object_id().unwrap();
     assert!(client.attributes(object).await.unwrap().is_empty());
-    client.set_attribute(object, "type", "text/plain").await.unwrap();
+    client
+        .set_attribute(object, "type", "text/plain")
+        .await
+        .unwrap();
     client.set_attribute(object, "owner", "me").await.unwrap();
     assert_eq!(
         client.attributes(object).await.unwrap(),

@@ -39,7 +39,10 @@ async fn store_and_read_round_trip_for_several_sizes() {
         assert!(*cost > 0);
         assert!(matches!(
             resource_operation,
-            ResourceOperation::RegisterFromScratch { epochs_ahead: 2, .. }
+            ResourceOperation::RegisterFromScratch {
+                epochs_ahead: 2,
+                ..
+            }
         ));
         let read = client.read_blob(&result.blob_id()).await.unwrap();
         assert_eq!(read, data, "length {len}");
@@ -226,7 +229,10 @@ async fn reads_survive_f_unavailable_or_lying_nodes_and_report_liars() {
                     .unwrap_or_else(|e| panic!("node {i} {behaviour:?}: {e}"));
                 assert_eq!(output.data, data);
                 assert!(
-                    output.faulty_nodes.iter().all(|n| n.node_id == node.node_id),
+                    output
+                        .faulty_nodes
+                        .iter()
+                        .all(|n| n.node_id == node.node_id),
                     "only the liar is reported: {:?}",
                     output.faulty_nodes
                 );

@@ -327,7 +327,9 @@ pub async fn start_network(behaviours: [Behaviour; 4]) -> Network {
             .collect(),
         ..DevnetConfig::default()
     };
-    let devnet = Devnet::start(config, &dir.path().join("chain")).await.unwrap();
+    let devnet = Devnet::start(config, &dir.path().join("chain"))
+        .await
+        .unwrap();
     let genesis = devnet.genesis().clone();
 
     let mut nodes = Vec::new();
@@ -388,7 +390,10 @@ pub async fn start_network(behaviours: [Behaviour; 4]) -> Network {
         .unwrap()
         .with_wallet(Wallet::new(genesis.faucet.key().expect("faucet key")));
     let wallet = Wallet::from_seed([42; 32]);
-    faucet.transfer_sui(wallet.address(), 10 * SUI).await.unwrap();
+    faucet
+        .transfer_sui(wallet.address(), 10 * SUI)
+        .await
+        .unwrap();
     faucet
         .transfer_wal(wallet.address(), 1000 * WAL)
         .await
