@@ -1,19 +1,17 @@
 //! `walrus`: the command-line client of our Walrus implementation.
 //!
-//! Today it offers `walrus blob-id`, which computes a file's blob ID offline exactly as the
-//! reference encoder does. Later issues add storing, reading and the local network.
+//! Every command takes `--json` for machine output (one JSON value on stdout); progress bars go
+//! to stderr; errors are one line on stderr with exit status 1. The client config is found via
+//! `--config`, `WALRUS_CONFIG` or `~/.config/walrus/client.yaml` (see the walrus-sdk README).
 
-use std::{
-    fs::File,
-    io::Read,
-    path::{Path, PathBuf},
-    process::ExitCode,
-};
+mod commands;
+mod local;
+mod progress;
 
-use anyhow::{Context, bail};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
 use clap::{Parser, Subcommand};
-use serde::Serialize;
-use walrus_core::encoding::{EncodingConfig, compute_metadata};
 
 /// The default shard count, as on Walrus mainnet and testnet.
 const DEFAULT_N_SHARDS: u16 = 1000;
@@ -21,113 +19,102 @@ const DEFAULT_N_SHARDS: u16 = 1000;
 #[derive(Debug, Parser)]
 #[command(name = "walrus", version, about = "Store and read blobs on Walrus")]
 struct Cli {
+    /// The client config file (default: $WALRUS_CONFIG, then ~/.config/walrus/client.yaml).
+    #[arg(long, global = true)]
+    config: Option<PathBuf>,
+    /// Print one JSON value on stdout instead of text.
+    #[arg(long, global = true)]
+    json: bool,
     #[command(subcommand)]
     command: Command,
 }
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Store files as blobs.
+    Store(commands::StoreArgs),
+    /// Read a blob.
+    Read(commands::ReadArgs),
+    /// Show a blob's status on the storage nodes and the wallet's objects for it.
+    BlobStatus(commands::BlobStatusArgs),
+    /// Extend a certified blob by some epochs.
+    Extend(commands::ExtendArgs),
+    /// Transfer a Blob, Storage or StakedWal object to another address.
+    Transfer(commands::TransferArgs),
+    /// Delete a deletable blob (its storage returns to the wallet).
+    Delete(commands::DeleteArgs),
+    /// Set an attribute on a blob object.
+    SetAttribute(commands::SetAttributeArgs),
+    /// Remove an attribute from a blob object.
+    RemoveAttribute(commands::RemoveAttributeArgs),
+    /// Show a blob object's attributes.
+    GetAttributes(commands::GetAttributesArgs),
+    /// List the wallet's blobs (and storage resources with --storage).
+    ListBlobs(commands::ListBlobsArgs),
+    /// Show the epoch, committee, prices and limits.
+    Info,
+    /// Stake WAL with a storage node's pool.
+    Stake(commands::StakeArgs),
+    /// Withdraw a stake: request it, or collect it once its withdrawal epoch has come.
+    Withdraw(commands::WithdrawArgs),
+    /// List the wallet's stakes.
+    Stakes,
     /// Compute the blob ID of a file without storing it.
-    BlobId(BlobIdArgs),
-}
-
-#[derive(Debug, clap::Args)]
-struct BlobIdArgs {
-    /// The file to encode.
-    file: PathBuf,
-    /// The number of shards of the committee the blob is encoded for.
-    #[arg(long, default_value_t = DEFAULT_N_SHARDS)]
-    n_shards: u16,
-    /// Print one JSON object instead of the bare blob ID.
-    #[arg(long)]
-    json: bool,
-}
-
-/// The `--json` output of `walrus blob-id`.
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "camelCase")]
-struct BlobIdOutput {
-    blob_id: String,
-    blob_id_u256: String,
-    root_hash: String,
-    unencoded_length: u64,
-    symbol_size: u16,
-    encoded_length: u64,
-    storage_units: u64,
-    n_shards: u16,
-    encoding_type: String,
-    file: String,
+    BlobId(commands::BlobIdArgs),
+    /// Run the publisher/aggregator HTTP API.
+    Daemon(commands::DaemonArgs),
+    /// Write a new random encryption key file.
+    GenerateKey(commands::GenerateKeyArgs),
+    /// Run a whole local Walrus network.
+    Local(local::LocalArgs),
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    match run(cli) {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            eprintln!("error: cannot start the async runtime: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
             // One clear line: the chain of causes joined.
-            eprintln!("error: {error:#}");
+            let message = format!("{error:#}").replace('\n', " ");
+            eprintln!("error: {message}");
             ExitCode::FAILURE
         }
     }
 }
 
-fn run(cli: Cli) -> anyhow::Result<()> {
+async fn run(cli: Cli) -> anyhow::Result<()> {
+    let context = commands::Context {
+        config_path: cli.config,
+        json: cli.json,
+    };
     match cli.command {
-        Command::BlobId(args) => blob_id(&args),
+        Command::Store(args) => commands::store(&context, args).await,
+        Command::Read(args) => commands::read(&context, args).await,
+        Command::BlobStatus(args) => commands::blob_status(&context, args).await,
+        Command::Extend(args) => commands::extend(&context, args).await,
+        Command::Transfer(args) => commands::transfer(&context, args).await,
+        Command::Delete(args) => commands::delete(&context, args).await,
+        Command::SetAttribute(args) => commands::set_attribute(&context, args).await,
+        Command::RemoveAttribute(args) => commands::remove_attribute(&context, args).await,
+        Command::GetAttributes(args) => commands::get_attributes(&context, args).await,
+        Command::ListBlobs(args) => commands::list_blobs(&context, args).await,
+        Command::Info => commands::info(&context).await,
+        Command::Stake(args) => commands::stake(&context, args).await,
+        Command::Withdraw(args) => commands::withdraw(&context, args).await,
+        Command::Stakes => commands::stakes(&context).await,
+        Command::BlobId(args) => commands::blob_id(&context, &args),
+        Command::Daemon(args) => commands::daemon(&context, args).await,
+        Command::GenerateKey(args) => commands::generate_key(&context, &args),
+        Command::Local(args) => local::run(args).await,
     }
-}
-
-fn blob_id(args: &BlobIdArgs) -> anyhow::Result<()> {
-    let config = EncodingConfig::new(args.n_shards)?;
-    let data = read_blob_file(&args.file, config.max_blob_size())?;
-    let metadata = compute_metadata(&config, &data)
-        .with_context(|| format!("cannot encode {}", args.file.display()))?;
-    let length = metadata.metadata().unencoded_length();
-    if args.json {
-        let output = BlobIdOutput {
-            blob_id: metadata.blob_id().to_string(),
-            blob_id_u256: metadata.blob_id().to_move_u256_decimal(),
-            root_hash: hex::encode(metadata.metadata().compute_root_hash().bytes()),
-            unencoded_length: length,
-            symbol_size: metadata.symbol_size(),
-            encoded_length: config.encoded_blob_length(length)?,
-            storage_units: config.storage_units(length)?,
-            n_shards: args.n_shards,
-            encoding_type: "RS2".to_owned(),
-            file: args.file.display().to_string(),
-        };
-        println!("{}", serde_json::to_string(&output)?);
-    } else {
-        println!("{}", metadata.blob_id());
-    }
-    Ok(())
-}
-
-/// Reads a whole file, refusing it up front if it is larger than `max_size`.
-fn read_blob_file(path: &Path, max_size: u64) -> anyhow::Result<Vec<u8>> {
-    let mut file = File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
-    let size = file
-        .metadata()
-        .with_context(|| format!("cannot read {}", path.display()))?
-        .len();
-    if !file.metadata().map(|m| m.is_file()).unwrap_or(false) {
-        bail!("{} is not a regular file", path.display());
-    }
-    if size > max_size {
-        bail!(
-            "{} is {size} bytes, larger than the maximum blob size of {max_size} bytes for this \
-             shard count",
-            path.display()
-        );
-    }
-    let mut data = Vec::with_capacity(usize::try_from(size).unwrap_or(0));
-    file.read_to_end(&mut data)
-        .with_context(|| format!("cannot read {}", path.display()))?;
-    if u64::try_from(data.len()).unwrap_or(u64::MAX) > max_size {
-        bail!(
-            "{} grew beyond the maximum blob size while reading",
-            path.display()
-        );
-    }
-    Ok(data)
 }
