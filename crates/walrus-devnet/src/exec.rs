@@ -599,6 +599,12 @@ pub fn execute(tx: &LoadedTx, clock_ms: u64, epoch: u64, source: &dyn ObjectSour
 
     let mut written: BTreeMap<Address, Object> = BTreeMap::new();
     for (id, (obj, owner)) in finals {
+        // An object shared in this transaction (`natives::shared_blob::NEW_SHARED_VERSION`)
+        // starts at the transaction's lamport version, as in Sui.
+        let owner = match owner {
+            Owner::Shared(0) => Owner::Shared(lamport),
+            other => other,
+        };
         if let Some(object) = new_object(
             obj.ty,
             obj.has_public_transfer,

@@ -4,18 +4,18 @@ use sui_sdk_types::{StructTag, TypeTag};
 use walrus_core::BlobId;
 use walrus_sui::errors::BlobError as E;
 use walrus_sui::events::{BlobCertified, BlobDeleted, BlobRegistered};
-use walrus_sui::move_types::Uid;
-use walrus_sui::objects::{Blob, Storage};
+use walrus_sui::move_types::{Entry, Uid, VecMap};
+use walrus_sui::objects::{Blob, Metadata, Storage};
 
 use super::encoding::encoded_blob_length;
 use super::storage_resource::{self, covers_epoch};
 use super::{
     NResult, NativeCtx, NativeError, NativeFn, ObjVal, ParamKind, Value, ensure, invariant, native,
-    obj_arg, pure_arg, typed, walrus_abort,
+    obj_arg, pure_arg, typed, typed_arg, walrus_abort,
 };
 use crate::framework::{self, to_address, to_object_id};
 
-use ParamKind::{Ref, Val};
+use ParamKind::{MutRef, Ref, Val};
 
 /// The `Blob` type tag.
 pub fn blob_tag() -> StructTag {
@@ -92,8 +92,235 @@ pub(crate) fn lookup(function: &str) -> Option<NativeFn> {
             burn(arg(a, 0)?, ctx)?;
             Ok(vec![])
         }),
+        "has_metadata" => f(&[Ref], |ctx, _, a| {
+            let has = has_metadata(&arg(a, 0)?, ctx);
+            Ok(vec![typed(TypeTag::Bool, &has)?])
+        }),
+        "attribute" => f(&[Ref, Ref], |ctx, _, a| {
+            let blob = arg(a, 0)?;
+            let key: String = pure_arg(&a[1], 1, &string_type())?;
+            let value = attribute(&blob, &key, ctx)?;
+            Ok(vec![typed(option_type(string_type()), &value)?])
+        }),
+        "metadata" => f(&[Ref], |ctx, _, a| {
+            let metadata = metadata(&arg(a, 0)?, ctx)?;
+            Ok(vec![typed(metadata_type(), &metadata)?])
+        }),
+        "add_metadata" => f(&[MutRef, Val], |ctx, _, a| {
+            let blob = arg(a, 0)?;
+            let metadata: Metadata = typed_arg(&a[1], 1, &metadata_type())?;
+            add_metadata(&blob, metadata, ctx)?;
+            Ok(vec![])
+        }),
+        "add_or_replace_metadata" => f(&[MutRef, Val], |ctx, _, a| {
+            let blob = arg(a, 0)?;
+            let metadata: Metadata = typed_arg(&a[1], 1, &metadata_type())?;
+            let old = add_or_replace_metadata(&blob, metadata, ctx)?;
+            Ok(vec![typed(option_type(metadata_type()), &old)?])
+        }),
+        "take_metadata" => f(&[MutRef], |ctx, _, a| {
+            let metadata = take_metadata(&arg(a, 0)?, ctx)?;
+            Ok(vec![typed(metadata_type(), &metadata)?])
+        }),
+        "insert_or_update_metadata_pair" => f(&[MutRef, Val, Val], |ctx, _, a| {
+            let blob = arg(a, 0)?;
+            let key: String = pure_arg(&a[1], 1, &string_type())?;
+            let value: String = pure_arg(&a[2], 2, &string_type())?;
+            insert_or_update_metadata_pair(&blob, key, value, ctx)?;
+            Ok(vec![])
+        }),
+        "remove_metadata_pair" => f(&[MutRef, Ref], |ctx, _, a| {
+            let blob = arg(a, 0)?;
+            let key: String = pure_arg(&a[1], 1, &string_type())?;
+            let (key, value) = remove_metadata_pair(&blob, &key, ctx)?;
+            Ok(vec![
+                typed(string_type(), &key)?,
+                typed(string_type(), &value)?,
+            ])
+        }),
+        "remove_metadata_pair_if_exists" => f(&[MutRef, Ref], |ctx, _, a| {
+            let blob = arg(a, 0)?;
+            let key: String = pure_arg(&a[1], 1, &string_type())?;
+            let value = remove_metadata_pair_if_exists(&blob, &key, ctx)?;
+            Ok(vec![typed(option_type(string_type()), &value)?])
+        }),
         _ => None,
     }
+}
+
+/// `0x1::string::String`.
+pub fn string_type() -> TypeTag {
+    TypeTag::Struct(Box::new(framework::struct_tag(
+        framework::STD_PACKAGE,
+        "string",
+        "String",
+        vec![],
+    )))
+}
+
+/// `0x1::option::Option<T>`.
+pub fn option_type(inner: TypeTag) -> TypeTag {
+    TypeTag::Struct(Box::new(framework::struct_tag(
+        framework::STD_PACKAGE,
+        "option",
+        "Option",
+        vec![inner],
+    )))
+}
+
+/// `walrus::metadata::Metadata`.
+pub fn metadata_type() -> TypeTag {
+    framework::walrus_type("metadata", "Metadata")
+}
+
+// === Attributes ===
+
+fn metadata_key() -> (TypeTag, Vec<u8>) {
+    (TypeTag::Vector(Box::new(TypeTag::U8)), METADATA_DF.to_vec())
+}
+
+/// `has_metadata`.
+pub fn has_metadata(blob: &Blob, ctx: &mut NativeCtx<'_>) -> bool {
+    let (key_tag, key) = metadata_key();
+    ctx.df_exists(to_address(blob.id.id), &key_tag, &key)
+}
+
+/// `metadata`: the attributes; aborts if there are none.
+pub fn metadata(blob: &Blob, ctx: &mut NativeCtx<'_>) -> NResult<Metadata> {
+    ensure(has_metadata(blob, ctx), || {
+        abort("metadata", E::EMissingMetadata)
+    })?;
+    let (key_tag, key) = metadata_key();
+    ctx.df_borrow(to_address(blob.id.id), &key_tag, &key)
+}
+
+fn write_metadata(blob: &Blob, metadata: &Metadata, ctx: &mut NativeCtx<'_>) -> NResult<()> {
+    let (key_tag, key) = metadata_key();
+    ctx.df_write(to_address(blob.id.id), &key_tag, &key, metadata)
+}
+
+/// `attribute`: the value of `key`, if any.
+pub fn attribute(blob: &Blob, key: &str, ctx: &mut NativeCtx<'_>) -> NResult<Option<String>> {
+    if !has_metadata(blob, ctx) {
+        return Ok(None);
+    }
+    Ok(metadata(blob, ctx)?.metadata.get(&key.to_owned()).cloned())
+}
+
+/// `add_metadata`: aborts if the blob already has attributes.
+pub fn add_metadata(blob: &Blob, metadata: Metadata, ctx: &mut NativeCtx<'_>) -> NResult<()> {
+    ensure(!has_metadata(blob, ctx), || {
+        abort("add_metadata", E::EDuplicateMetadata)
+    })?;
+    let (key_tag, key) = metadata_key();
+    ctx.df_add(
+        to_address(blob.id.id),
+        key_tag,
+        &key,
+        metadata_type(),
+        &metadata,
+    )
+}
+
+/// `add_or_replace_metadata`: returns the previous attributes, if any.
+pub fn add_or_replace_metadata(
+    blob: &Blob,
+    metadata: Metadata,
+    ctx: &mut NativeCtx<'_>,
+) -> NResult<Option<Metadata>> {
+    let old = if has_metadata(blob, ctx) {
+        Some(take_metadata(blob, ctx)?)
+    } else {
+        None
+    };
+    add_metadata(blob, metadata, ctx)?;
+    Ok(old)
+}
+
+/// `take_metadata`: removes the attributes; aborts if there are none.
+pub fn take_metadata(blob: &Blob, ctx: &mut NativeCtx<'_>) -> NResult<Metadata> {
+    ensure(has_metadata(blob, ctx), || {
+        abort("take_metadata", E::EMissingMetadata)
+    })?;
+    let (key_tag, key) = metadata_key();
+    ctx.df_remove(to_address(blob.id.id), &key_tag, &key)
+}
+
+/// `insert_or_update_metadata_pair`: creates the attributes if needed.
+pub fn insert_or_update_metadata_pair(
+    blob: &Blob,
+    key: String,
+    value: String,
+    ctx: &mut NativeCtx<'_>,
+) -> NResult<()> {
+    if !has_metadata(blob, ctx) {
+        add_metadata(
+            blob,
+            Metadata {
+                metadata: VecMap::default(),
+            },
+            ctx,
+        )?;
+    }
+    let mut metadata = metadata_mut(blob, ctx)?;
+    // `metadata::insert_or_update`.
+    if let Some(entry) = metadata.metadata.contents.iter_mut().find(|e| e.key == key) {
+        entry.value = value;
+    } else {
+        metadata.metadata.contents.push(Entry { key, value });
+    }
+    write_metadata(blob, &metadata, ctx)
+}
+
+fn metadata_mut(blob: &Blob, ctx: &mut NativeCtx<'_>) -> NResult<Metadata> {
+    ensure(has_metadata(blob, ctx), || {
+        abort("metadata_mut", E::EMissingMetadata)
+    })?;
+    let (key_tag, key) = metadata_key();
+    ctx.df_borrow(to_address(blob.id.id), &key_tag, &key)
+}
+
+/// `remove_metadata_pair`: aborts if there are no attributes or no such key.
+pub fn remove_metadata_pair(
+    blob: &Blob,
+    key: &str,
+    ctx: &mut NativeCtx<'_>,
+) -> NResult<(String, String)> {
+    let mut metadata = metadata_mut(blob, ctx)?;
+    // `metadata::remove` (order-preserving `vec_map::remove`).
+    let index = metadata
+        .metadata
+        .contents
+        .iter()
+        .position(|e| e.key == key)
+        .ok_or_else(|| {
+            walrus_abort(
+                "metadata",
+                "remove",
+                walrus_sui::errors::MetadataError::EKeyNotFound as u64,
+            )
+        })?;
+    let entry = metadata.metadata.contents.remove(index);
+    write_metadata(blob, &metadata, ctx)?;
+    Ok((entry.key, entry.value))
+}
+
+/// `remove_metadata_pair_if_exists`: the removed value, if any.
+pub fn remove_metadata_pair_if_exists(
+    blob: &Blob,
+    key: &str,
+    ctx: &mut NativeCtx<'_>,
+) -> NResult<Option<String>> {
+    if !has_metadata(blob, ctx) {
+        return Ok(None);
+    }
+    let mut metadata = metadata_mut(blob, ctx)?;
+    let Some(index) = metadata.metadata.contents.iter().position(|e| e.key == key) else {
+        return Ok(None);
+    };
+    let entry = metadata.metadata.contents.remove(index);
+    write_metadata(blob, &metadata, ctx)?;
+    Ok(Some(entry.value))
 }
 
 fn arg(args: &[Value], index: usize) -> NResult<Blob> {

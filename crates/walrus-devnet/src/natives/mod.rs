@@ -6,9 +6,16 @@
 //! decodes them into the BCS mirrors from `walrus-sui`, runs the Move logic and encodes mutated
 //! references back in place. Aborts carry the Move module, function and abort code.
 
+pub mod active_set;
 pub mod blob;
 pub mod coin;
+pub mod committee;
 pub mod encoding;
+pub mod shared_blob;
+pub mod staked_wal;
+pub mod staking;
+pub mod staking_pool;
+pub mod storage_node;
 pub mod storage_resource;
 pub mod system;
 
@@ -20,6 +27,8 @@ use sui_sdk_types::{
     Address, CommandArgumentError, Digest, ExecutionError, Identifier, MoveLocation, Object, Owner,
     StructTag, TypeTag,
 };
+
+use walrus_core::ObjectId;
 
 use crate::framework::{self, SUI_FRAMEWORK};
 
@@ -199,6 +208,12 @@ pub fn lookup(package: &Address, module: &str, function: &str) -> Option<NativeF
             "blob" => blob::lookup(function),
             "storage_resource" => storage_resource::lookup(function),
             "encoding" => encoding::lookup(function),
+            "staking" => staking::lookup(function),
+            "staking_pool" => staking_pool::lookup(function),
+            "staked_wal" => staked_wal::lookup(function),
+            "storage_node" => storage_node::lookup(function),
+            "committee" => committee::lookup(function),
+            "shared_blob" => shared_blob::lookup(function),
             _ => None,
         }
     } else {
@@ -316,6 +331,12 @@ impl<'a> NativeCtx<'a> {
 
     fn load_child(&mut self, parent: Address, key_tag: &TypeTag, key: &[u8]) -> Option<Address> {
         let id = Self::child_id(parent, key_tag, key);
+        self.load_child_at(parent, id)
+    }
+
+    /// Loads the object `id` owned by `parent` (a dynamic field, or the object under a dynamic
+    /// object field) into the children.
+    fn load_child_at(&mut self, parent: Address, id: Address) -> Option<Address> {
         if !self.children.contains_key(&id) {
             let object = self.source.object(&id)?;
             if *object.owner() != Owner::Object(parent) {
@@ -430,6 +451,130 @@ impl<'a> NativeCtx<'a> {
         self.deleted.insert(id);
         Ok(value)
     }
+
+    // === Dynamic object fields (`object_table`) ===
+
+    /// The field of the dynamic object field `key` under `parent`, and the ID of the object it
+    /// points to.
+    fn dof_object_id(&mut self, parent: Address, key: &ObjectId) -> Option<(Address, Address)> {
+        let key_bytes = bcs::to_bytes(key).ok()?;
+        let field = self.load_child(parent, &dof_wrapper_type(), &key_bytes)?;
+        let contents = self.children.get(&field)?.contents.as_ref()?;
+        let value = contents.get(32 + key_bytes.len()..)?;
+        let object: ObjectId = bcs::from_bytes(value).ok()?;
+        Some((field, framework::to_address(object)))
+    }
+
+    /// `dynamic_object_field::exists_(parent, key)` (`object_table::contains`).
+    pub fn dof_exists(&mut self, parent: Address, key: &ObjectId) -> bool {
+        self.dof_object_id(parent, key)
+            .and_then(|(field, object)| self.load_child_at(field, object))
+            .and_then(|id| self.children.get(&id))
+            .is_some_and(|c| c.contents.is_some())
+    }
+
+    /// `dynamic_object_field::borrow(parent, key)`; aborts with `EFieldDoesNotExist` if missing.
+    pub fn dof_borrow<V: DeserializeOwned>(
+        &mut self,
+        parent: Address,
+        key: &ObjectId,
+    ) -> NResult<V> {
+        let missing = || framework_abort("dynamic_field", "borrow_child_object", 1);
+        let (field, object) = self.dof_object_id(parent, key).ok_or_else(missing)?;
+        let id = self.load_child_at(field, object).ok_or_else(missing)?;
+        let contents = self
+            .children
+            .get(&id)
+            .and_then(|c| c.contents.as_ref())
+            .ok_or_else(missing)?;
+        bcs::from_bytes(contents).map_err(|_| invariant())
+    }
+
+    /// Writes back an object borrowed with [`Self::dof_borrow`].
+    pub fn dof_write<V: Serialize>(
+        &mut self,
+        parent: Address,
+        key: &ObjectId,
+        value: &V,
+    ) -> NResult<()> {
+        let missing = || framework_abort("dynamic_field", "borrow_child_object_mut", 1);
+        let (field, object) = self.dof_object_id(parent, key).ok_or_else(missing)?;
+        let id = self.load_child_at(field, object).ok_or_else(missing)?;
+        let child = self.children.get_mut(&id).ok_or_else(invariant)?;
+        child.contents = Some(bcs::to_bytes(value).map_err(|_| invariant())?);
+        child.dirty = true;
+        Ok(())
+    }
+
+    /// `dynamic_object_field::add(parent, key, object)`: the field `Wrapper<ID> -> ID` under
+    /// `parent`, and the object (whose UID comes first in `value`) under the field.
+    pub fn dof_add<V: Serialize>(
+        &mut self,
+        parent: Address,
+        key: ObjectId,
+        ty: StructTag,
+        value: &V,
+    ) -> NResult<()> {
+        let contents = bcs::to_bytes(value).map_err(|_| invariant())?;
+        let object = ObjVal {
+            ty: ty.clone(),
+            has_public_transfer: true,
+            contents: contents.clone(),
+        }
+        .id();
+        self.df_add(
+            parent,
+            dof_wrapper_type(),
+            &key,
+            object_id_type(),
+            &framework::to_object_id(object),
+        )?;
+        let key_bytes = bcs::to_bytes(&key).map_err(|_| invariant())?;
+        let field = Self::child_id(parent, &dof_wrapper_type(), &key_bytes);
+        let original = self.children.get(&object).and_then(|c| c.original.clone());
+        self.deleted.remove(&object);
+        self.children.insert(
+            object,
+            ChildState {
+                original,
+                ty,
+                parent: field,
+                contents: Some(contents),
+                dirty: true,
+            },
+        );
+        Ok(())
+    }
+
+    // === Tables ===
+
+    /// `table::new` / `object_table::new`: a `{ id, size: 0 }` value with a fresh UID.
+    pub fn new_table<T: DeserializeOwned>(&mut self) -> NResult<T> {
+        let mut bytes = self.fresh_id().into_inner().to_vec();
+        bytes.extend(0u64.to_le_bytes());
+        bcs::from_bytes(&bytes).map_err(|_| invariant())
+    }
+}
+
+/// `0x2::object::ID`.
+pub fn object_id_type() -> TypeTag {
+    TypeTag::Struct(Box::new(framework::struct_tag(
+        SUI_FRAMEWORK,
+        "object",
+        "ID",
+        vec![],
+    )))
+}
+
+/// `0x2::dynamic_object_field::Wrapper<0x2::object::ID>`, the name type of an `ObjectTable<ID, _>`
+/// entry.
+pub fn dof_wrapper_type() -> TypeTag {
+    TypeTag::Struct(Box::new(framework::struct_tag(
+        SUI_FRAMEWORK,
+        "dynamic_object_field",
+        "Wrapper",
+        vec![object_id_type()],
+    )))
 }
 
 // === Argument helpers ===

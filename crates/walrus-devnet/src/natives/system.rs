@@ -7,7 +7,10 @@ use walrus_sui::errors::{
     BlsAggregateError, MessagesError, StorageAccountingError, SystemError as E,
 };
 use walrus_sui::events::InvalidBlobID;
-use walrus_sui::objects::{Blob, BlsCommittee, FutureAccounting, System, SystemStateInnerV1};
+use walrus_sui::move_types::Balance;
+use walrus_sui::objects::{
+    Blob, BlsCommittee, FutureAccounting, FutureAccountingRingBuffer, System, SystemStateInnerV1,
+};
 
 use super::blob::{self, CertifiedBlobMessage, blob_tag};
 use super::coin::{coin_arg, join_value, split_value};
@@ -156,41 +159,223 @@ fn store(ctx: &mut NativeCtx<'_>, system: &System, inner: &SystemStateInnerV1) -
     ctx.df_write(to_address(system.id.id), &TypeTag::U64, &VERSION, inner)
 }
 
+/// `inner`: the state of `system` (checking the version).
+pub fn load_inner(ctx: &mut NativeCtx<'_>, system: &System) -> NResult<SystemStateInnerV1> {
+    ensure(system.version == VERSION, || {
+        abort("inner", E::EWrongVersion)
+    })?;
+    ctx.df_borrow(to_address(system.id.id), &TypeTag::U64, &VERSION)
+}
+
+/// Writes back the state of `system` (`inner_mut`).
+pub fn store_inner(
+    ctx: &mut NativeCtx<'_>,
+    system: &System,
+    inner: &SystemStateInnerV1,
+) -> NResult<()> {
+    store(ctx, system, inner)
+}
+
+/// `new_for_test`: a system object (not shared) with `committee`, capacity and prices.
+pub fn new_for_test(
+    ctx: &mut NativeCtx<'_>,
+    committee: BlsCommittee,
+    total_capacity_size: u64,
+    storage_price: u64,
+    write_price: u64,
+    max_epochs_ahead: u32,
+) -> NResult<System> {
+    let id = ctx.fresh_id();
+    let system = System {
+        id: walrus_sui::move_types::Uid {
+            id: framework::to_object_id(id),
+        },
+        version: VERSION,
+    };
+    let epoch = committee.epoch;
+    let inner = SystemStateInnerV1 {
+        committee,
+        total_capacity_size,
+        used_capacity_size: 0,
+        storage_price_per_unit_size: storage_price,
+        write_price_per_unit_size: write_price,
+        future_accounting: ring_new(epoch, max_epochs_ahead)?,
+    };
+    ctx.df_add(id, TypeTag::U64, &VERSION, inner_type(), &inner)?;
+    Ok(system)
+}
+
+/// `storage_cost`: the price of `encoded_size` bytes for `epochs` epochs.
+pub fn storage_cost(
+    ctx: &mut NativeCtx<'_>,
+    system: &System,
+    encoded_size: u64,
+    epochs: u32,
+) -> NResult<u64> {
+    let inner = load_inner(ctx, system)?;
+    inner
+        .storage_price_per_unit_size
+        .checked_mul(storage_units_from_size(encoded_size)?)
+        .and_then(|x| x.checked_mul(u64::from(epochs)))
+        .ok_or_else(arithmetic)
+}
+
+/// `advance_epoch` (called by `staking`): pops the ending epoch's accounting, pays its fees to
+/// the ending committee pro rata to shards (the remainder rolls over), installs the new committee,
+/// capacity and prices, and emits `PricesUpdated`. Returns the paid node IDs and amounts.
+pub fn advance_epoch(
+    ctx: &mut NativeCtx<'_>,
+    system: &System,
+    new_committee: BlsCommittee,
+    new_capacity: u64,
+    storage_price: u64,
+    write_price: u64,
+) -> NResult<(Vec<walrus_core::ObjectId>, Vec<u64>)> {
+    let mut inner = load_inner(ctx, system)?;
+    let old_epoch = inner.committee.epoch;
+    ensure(
+        Some(new_committee.epoch) == old_epoch.checked_add(1),
+        || abort("advance_epoch", E::EIncorrectCommittee),
+    )?;
+    let popped = ring_pop_expand(&mut inner.future_accounting)?;
+    ensure(popped.epoch == old_epoch, || {
+        abort("advance_epoch", E::EInvalidAccountingEpoch)
+    })?;
+    let mut rewards = popped.rewards_to_distribute.value;
+    let total = u128::from(rewards);
+    let n_shards = u128::from(inner.committee.n_shards);
+    let mut node_ids = Vec::new();
+    let mut payouts = Vec::new();
+    if n_shards > 0 {
+        for member in &inner.committee.members {
+            let amount = u64::try_from(total * u128::from(member.weight) / n_shards)
+                .map_err(|_| arithmetic())?;
+            node_ids.push(member.node_id);
+            payouts.push(split_value(&mut rewards, amount)?);
+        }
+    }
+    join_value(
+        &mut ring_lookup_mut(&mut inner, 0)?.rewards_to_distribute.value,
+        rewards,
+    )?;
+    inner.committee = new_committee;
+    let used = ring_lookup_mut(&mut inner, 0)?.used_capacity;
+    inner.used_capacity_size = used;
+    inner.total_capacity_size = new_capacity.max(used);
+    inner.storage_price_per_unit_size = storage_price;
+    inner.write_price_per_unit_size = write_price;
+    ctx.emit(&walrus_sui::events::PricesUpdated {
+        epoch: old_epoch + 1,
+        storage_price,
+        write_price,
+    })?;
+    store(ctx, system, &inner)?;
+    Ok((node_ids, payouts))
+}
+
 // === storage_accounting ===
+
+fn accounting_abort(function: &'static str, code: StorageAccountingError) -> NativeError {
+    walrus_abort("storage_accounting", function, code as u64)
+}
+
+/// `storage_accounting::ring_new`.
+pub fn ring_new(first_epoch: u32, length: u32) -> NResult<FutureAccountingRingBuffer> {
+    ensure(length > 0, || {
+        accounting_abort("ring_new", StorageAccountingError::EZeroLength)
+    })?;
+    let ring_buffer = (0..length)
+        .map(|i| {
+            Ok(FutureAccounting {
+                epoch: first_epoch.checked_add(i).ok_or_else(arithmetic)?,
+                used_capacity: 0,
+                rewards_to_distribute: Balance { value: 0 },
+            })
+        })
+        .collect::<NResult<_>>()?;
+    Ok(FutureAccountingRingBuffer {
+        current_index: 0,
+        length,
+        ring_buffer,
+    })
+}
+
+fn ring_index(
+    ring: &FutureAccountingRingBuffer,
+    epochs_in_future: u32,
+    function: &'static str,
+) -> NResult<usize> {
+    ensure(epochs_in_future < ring.length, || {
+        accounting_abort(function, StorageAccountingError::ETooFarInFuture)
+    })?;
+    let index =
+        (u64::from(ring.current_index) + u64::from(epochs_in_future)) % u64::from(ring.length);
+    usize::try_from(index).map_err(|_| invariant())
+}
+
+/// `storage_accounting::ring_lookup`.
+pub fn ring_lookup(
+    ring: &FutureAccountingRingBuffer,
+    epochs_in_future: u32,
+) -> NResult<&FutureAccounting> {
+    let index = ring_index(ring, epochs_in_future, "ring_lookup")?;
+    ring.ring_buffer.get(index).ok_or_else(invariant)
+}
+
+/// `storage_accounting::ring_lookup_mut`.
+pub fn ring_lookup_mut_in(
+    ring: &mut FutureAccountingRingBuffer,
+    epochs_in_future: u32,
+) -> NResult<&mut FutureAccounting> {
+    let index = ring_index(ring, epochs_in_future, "ring_lookup_mut")?;
+    ring.ring_buffer.get_mut(index).ok_or_else(invariant)
+}
+
+/// `storage_accounting::ring_pop_expand`: removes the current epoch's slot and appends a fresh
+/// one `length` epochs later in its place.
+pub fn ring_pop_expand(ring: &mut FutureAccountingRingBuffer) -> NResult<FutureAccounting> {
+    let current = usize::try_from(ring.current_index).map_err(|_| invariant())?;
+    let epoch = ring.ring_buffer.get(current).ok_or_else(invariant)?.epoch;
+    let fresh = FutureAccounting {
+        epoch: epoch.checked_add(ring.length).ok_or_else(arithmetic)?,
+        used_capacity: 0,
+        rewards_to_distribute: Balance { value: 0 },
+    };
+    ring.ring_buffer.push(fresh);
+    let popped = ring.ring_buffer.swap_remove(current);
+    ring.current_index = (ring.current_index + 1) % ring.length;
+    Ok(popped)
+}
 
 fn ring_lookup_mut(
     inner: &mut SystemStateInnerV1,
     epochs_in_future: u32,
 ) -> NResult<&mut FutureAccounting> {
-    let ring = &mut inner.future_accounting;
-    ensure(epochs_in_future < ring.length, || {
-        walrus_abort(
-            "storage_accounting",
-            "ring_lookup_mut",
-            StorageAccountingError::ETooFarInFuture as u64,
-        )
-    })?;
-    let index = (ring.current_index + epochs_in_future) % ring.length;
-    ring.ring_buffer
-        .get_mut(usize::try_from(index).map_err(|_| invariant())?)
-        .ok_or_else(invariant)
+    ring_lookup_mut_in(&mut inner.future_accounting, epochs_in_future)
 }
 
-fn increase_used_capacity(slot: &mut FutureAccounting, amount: u64, max: u64) -> NResult<u64> {
+/// `storage_accounting::increase_used_capacity`: aborts with `code` in `storage_accounting`
+/// when the slot would exceed `max`.
+pub fn increase_used_capacity_with(
+    slot: &mut FutureAccounting,
+    amount: u64,
+    max: u64,
+    code: u64,
+) -> NResult<u64> {
     slot.used_capacity = slot
         .used_capacity
         .checked_add(amount)
         .ok_or_else(arithmetic)?;
-    // The Move code passes `EStorageExceeded` to `storage_accounting::increase_used_capacity`,
-    // which is where the abort happens.
     ensure(slot.used_capacity <= max, || {
-        walrus_abort(
-            "storage_accounting",
-            "increase_used_capacity",
-            E::EStorageExceeded as u64,
-        )
+        walrus_abort("storage_accounting", "increase_used_capacity", code)
     })?;
     Ok(slot.used_capacity)
+}
+
+fn increase_used_capacity(slot: &mut FutureAccounting, amount: u64, max: u64) -> NResult<u64> {
+    // The Move code passes `EStorageExceeded` to `storage_accounting::increase_used_capacity`,
+    // which is where the abort happens.
+    increase_used_capacity_with(slot, amount, max, E::EStorageExceeded as u64)
 }
 
 // === Storage ===
@@ -364,13 +549,28 @@ fn native_extend_blob(
     _: &[TypeTag],
     a: &mut [Value],
 ) -> NResult<Vec<Value>> {
-    let (system, mut inner) = load(ctx, a)?;
+    let system: System = obj_arg(&a[0], 0, &system_tag())?;
     let mut blob: Blob = obj_arg(&a[1], 1, &blob_tag())?;
     let extended_epochs: u32 = pure_arg(&a[2], 2, &TypeTag::U32)?;
     let mut payment = coin_arg(&a[3], 3, &framework::wal_type())?;
+    extend_blob(ctx, &system, &mut blob, extended_epochs, &mut payment.value)?;
+    set_obj(&mut a[1], &blob)?;
+    set_obj(&mut a[3], &payment)?;
+    Ok(vec![])
+}
+
+/// `extend_blob`, paying from the coin value `payment`.
+pub fn extend_blob(
+    ctx: &mut NativeCtx<'_>,
+    system: &System,
+    blob: &mut Blob,
+    extended_epochs: u32,
+    payment: &mut u64,
+) -> NResult<()> {
+    let mut inner = load_inner(ctx, system)?;
     let epoch = inner.committee.epoch;
-    blob::assert_can_extend(&blob, epoch)?;
-    let start_offset = blob::end_epoch(&blob) - epoch;
+    blob::assert_can_extend(blob, epoch)?;
+    let start_offset = blob::end_epoch(blob) - epoch;
     let end_offset = start_offset
         .checked_add(extended_epochs)
         .ok_or_else(arithmetic)?;
@@ -387,14 +587,11 @@ fn native_extend_blob(
     for offset in start_offset..end_offset {
         let slot = ring_lookup_mut(&mut inner, offset)?;
         increase_used_capacity(slot, size, capacity)?;
-        split_value(&mut payment.value, price)?;
+        split_value(payment, price)?;
         join_value(&mut slot.rewards_to_distribute.value, price)?;
     }
-    blob::extend_end_epoch(&mut blob, extended_epochs, ctx)?;
-    store(ctx, &system, &inner)?;
-    set_obj(&mut a[1], &blob)?;
-    set_obj(&mut a[3], &payment)?;
-    Ok(vec![])
+    blob::extend_end_epoch(blob, extended_epochs, ctx)?;
+    store(ctx, system, &inner)
 }
 
 fn native_invalidate_blob_id(
@@ -411,16 +608,7 @@ fn native_invalidate_blob_id(
     ensure(certified.cert_epoch == epoch, || {
         abort("invalidate_blob_id", E::EInvalidIdEpoch)
     })?;
-    // `messages::invalid_blob_id_message`.
-    ensure(certified.intent_type == INVALID_BLOB_ID_MSG_TYPE, || {
-        messages_abort("invalid_blob_id_message", MessagesError::EInvalidMsgType)
-    })?;
-    ensure(certified.message.len() >= 32, || {
-        messages_abort("invalid_blob_id_message", MessagesError::EMessageTooShort)
-    })?;
-    let mut id = [0; 32];
-    id.copy_from_slice(&certified.message[..32]);
-    let blob_id = BlobId(id);
+    let blob_id = invalid_blob_id_message(&certified)?;
     ctx.emit(&InvalidBlobID { epoch, blob_id })?;
     Ok(vec![typed(TypeTag::U256, &blob_id)?])
 }
@@ -463,10 +651,16 @@ fn u8_vector() -> TypeTag {
 
 // === bls_aggregate and messages ===
 
-const BLOB_CERT_MSG_TYPE: u8 = 1;
-const INVALID_BLOB_ID_MSG_TYPE: u8 = 2;
+/// `messages::BLOB_CERT_MSG_TYPE`.
+pub const BLOB_CERT_MSG_TYPE: u8 = 1;
+/// `messages::INVALID_BLOB_ID_MSG_TYPE`.
+pub const INVALID_BLOB_ID_MSG_TYPE: u8 = 2;
+/// `messages::PROOF_OF_POSSESSION_MSG_TYPE`.
+pub const PROOF_OF_POSSESSION_MSG_TYPE: u8 = 0;
 const INTENT_VERSION: u8 = 0;
 const APP_ID: u8 = 3;
+/// The length of a compressed BLS12-381 G1 public key.
+const BLS_KEY_LENGTH: usize = 48;
 
 fn bls_abort(function: &'static str, code: BlsAggregateError) -> NativeError {
     walrus_abort("bls_aggregate", function, code as u64)
@@ -489,6 +683,66 @@ pub struct CertifiedMessage {
     pub message: Vec<u8>,
 }
 
+/// `bls_aggregate::is_quorum`: more than two thirds of the shards.
+pub fn is_quorum(weight: u16, n_shards: u16) -> bool {
+    3 * u64::from(weight) > 2 * u64::from(n_shards)
+}
+
+/// `bls_aggregate::is_one_correct_node`: more than one third of the shards.
+pub fn is_one_correct_node(weight: u16, n_shards: u16) -> bool {
+    3 * u64::from(weight) > u64::from(n_shards)
+}
+
+/// `bls_aggregate::new_bls_committee`: every member holds at least one shard; the members'
+/// keys are summed into the aggregate key.
+pub fn new_bls_committee(
+    epoch: u32,
+    members: Vec<walrus_sui::objects::BlsCommitteeMember>,
+) -> NResult<BlsCommittee> {
+    use fastcrypto::groups::GroupElement;
+    use fastcrypto::groups::bls12381::G1Element;
+    use fastcrypto::serde_helpers::ToFromByteArray;
+    let f = "new_bls_committee";
+    let mut n_shards: u16 = 0;
+    let mut total = G1Element::zero();
+    for (i, member) in members.iter().enumerate() {
+        ensure(member.weight > 0, || {
+            bls_abort(f, BlsAggregateError::EIncorrectCommittee)
+        })?;
+        if let Some(previous) = i.checked_sub(1).and_then(|p| members.get(p)) {
+            // IDs compare as big-endian u256.
+            ensure(previous.node_id.0 < member.node_id.0, || {
+                bls_abort(f, BlsAggregateError::EMembersNotSorted)
+            })?;
+        }
+        n_shards = n_shards.checked_add(member.weight).ok_or_else(arithmetic)?;
+        let bytes: [u8; BLS_KEY_LENGTH] = member
+            .public_key
+            .bytes
+            .as_slice()
+            .try_into()
+            .map_err(|_| invariant())?;
+        total += G1Element::from_byte_array(&bytes).map_err(|_| invariant())?;
+    }
+    Ok(BlsCommittee {
+        members,
+        n_shards,
+        epoch,
+        total_aggregated_key: walrus_sui::move_types::G1Element {
+            bytes: total.to_byte_array().to_vec(),
+        },
+    })
+}
+
+/// `bls_aggregate::get_member_weight`: the member's shard count, 0 for a non-member.
+pub fn get_member_weight(committee: &BlsCommittee, node_id: &ObjectId) -> u16 {
+    committee
+        .members
+        .iter()
+        .find(|m| m.node_id == *node_id)
+        .map_or(0, |m| m.weight)
+}
+
 /// `bls_aggregate::verify_quorum_in_epoch` (`need_quorum`) or
 /// `verify_one_correct_node_in_epoch` (otherwise).
 pub fn verify_quorum_in_epoch(
@@ -503,7 +757,9 @@ pub fn verify_quorum_in_epoch(
     new_certified_message(message, committee.epoch, weight)
 }
 
-fn verify_certificate_and_weight(
+/// `bls_aggregate::verify_certificate_and_weight`: checks the bitmap, the signers' weight
+/// (quorum or one correct node) and the aggregate signature; returns the weight.
+pub fn verify_certificate_and_weight(
     committee: &BlsCommittee,
     signature: &[u8],
     bitmap: &[u8],
@@ -539,9 +795,9 @@ fn verify_certificate_and_weight(
         .checked_sub(non_signer_weight)
         .ok_or_else(arithmetic)?;
     let enough = if need_quorum {
-        3 * u64::from(weight) > 2 * u64::from(committee.n_shards)
+        is_quorum(weight, committee.n_shards)
     } else {
-        3 * u64::from(weight) > u64::from(committee.n_shards)
+        is_one_correct_node(weight, committee.n_shards)
     };
     ensure(enough, || bls_abort(f, BlsAggregateError::ENotEnoughStake))?;
     let sig_fail = || bls_abort(f, BlsAggregateError::ESigVerification);
@@ -558,7 +814,7 @@ fn verify_certificate_and_weight(
 }
 
 /// `messages::new_certified_message`.
-fn new_certified_message(
+pub fn new_certified_message(
     message: Vec<u8>,
     committee_epoch: u32,
     stake_support: u16,
@@ -587,7 +843,7 @@ fn new_certified_message(
 }
 
 /// `messages::certify_blob_message`.
-fn certify_blob_message(message: CertifiedMessage) -> NResult<CertifiedBlobMessage> {
+pub fn certify_blob_message(message: CertifiedMessage) -> NResult<CertifiedBlobMessage> {
     let f = "certify_blob_message";
     ensure(message.intent_type == BLOB_CERT_MSG_TYPE, || {
         messages_abort(f, MessagesError::EInvalidMsgType)
@@ -621,6 +877,48 @@ fn certify_blob_message(message: CertifiedMessage) -> NResult<CertifiedBlobMessa
         blob_id: BlobId(id),
         deletable_object,
     })
+}
+
+/// `messages::invalid_blob_id_message`: the blob ID of an invalid-blob-ID certificate.
+pub fn invalid_blob_id_message(certified: &CertifiedMessage) -> NResult<BlobId> {
+    let f = "invalid_blob_id_message";
+    ensure(certified.intent_type == INVALID_BLOB_ID_MSG_TYPE, || {
+        messages_abort(f, MessagesError::EInvalidMsgType)
+    })?;
+    let bytes = certified
+        .message
+        .get(..32)
+        .ok_or_else(|| messages_abort(f, MessagesError::EMessageTooShort))?;
+    let mut id = [0; 32];
+    id.copy_from_slice(bytes);
+    Ok(BlobId(id))
+}
+
+/// `messages::BlobPersistenceType::object_id`: the object ID of a deletable certificate.
+pub fn persistence_object_id(message: &CertifiedBlobMessage) -> NResult<ObjectId> {
+    message
+        .deletable_object
+        .ok_or_else(|| messages_abort("object_id", MessagesError::ENotDeletable))
+}
+
+/// `messages::proof_of_possession_bytes`: the signed proof-of-possession message, intent
+/// `[0, 0, 3]`, epoch, sender address and the 48-byte key, without length prefixes.
+pub fn proof_of_possession_bytes(
+    epoch: u32,
+    sender: Address,
+    public_key: &[u8],
+) -> NResult<Vec<u8>> {
+    ensure(public_key.len() == BLS_KEY_LENGTH, || {
+        messages_abort(
+            "proof_of_possession_bytes",
+            MessagesError::EInvalidKeyLength,
+        )
+    })?;
+    let mut bytes = vec![PROOF_OF_POSSESSION_MSG_TYPE, INTENT_VERSION, APP_ID];
+    bytes.extend(epoch.to_le_bytes());
+    bytes.extend(sender.into_inner());
+    bytes.extend(public_key);
+    Ok(bytes)
 }
 
 /// The address of the System's inner state field.
