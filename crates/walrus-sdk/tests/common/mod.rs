@@ -282,6 +282,21 @@ async fn blob_status(State(app): State<NodeApp>) -> Response {
     json(200, BlobStatus::Nonexistent)
 }
 
+fn merge_slashes(mut request: axum::extract::Request) -> axum::extract::Request {
+    let uri = request.uri();
+    if uri.path().starts_with("//") {
+        let path = format!("/{}", uri.path().trim_start_matches('/'));
+        let fixed = match uri.query() {
+            Some(query) => format!("{path}?{query}"),
+            None => path,
+        };
+        if let Ok(fixed) = fixed.parse() {
+            *request.uri_mut() = fixed;
+        }
+    }
+    request
+}
+
 /// A devnet with stand-in nodes and a funded client.
 pub struct Network {
     pub dir: tempfile::TempDir,
@@ -373,8 +388,15 @@ pub async fn start_network(behaviours: [Behaviour; 4]) -> Network {
             .route("/v1/blobs/{blob_id}/status", get(blob_status))
             .layer(axum::extract::DefaultBodyLimit::disable())
             .with_state(app);
+        // `NodeClient` currently sends `//v1/...` for base URLs without a path; accept it.
+        let service = tower::Layer::layer(&tower::util::MapRequestLayer::new(merge_slashes), router);
         tokio::spawn(async move {
-            axum::serve(listener, router).await.unwrap();
+            axum::serve(
+                listener,
+                axum::ServiceExt::<axum::extract::Request>::into_make_service(service),
+            )
+            .await
+            .unwrap();
         });
     }
 
