@@ -146,7 +146,7 @@ impl NodeClient {
 
     fn request(&self, method: Method, path: &str) -> Result<RequestBuilder, NodeApiError> {
         let mut url = self.base_url.clone();
-        let full = format!("{}{}", self.base_url.path(), path);
+        let full = format!("{}{}", self.base_url.path().trim_end_matches('/'), path);
         url.set_path(&full);
         Ok(self.client.request(method, url))
     }
@@ -439,6 +439,12 @@ mod tests {
     fn base_urls() {
         let client = NodeClient::new("http://127.0.0.1:9185/").expect("valid");
         assert_eq!(client.base_url().as_str(), "http://127.0.0.1:9185/");
+        let request = client
+            .request(Method::GET, routes::HEALTH)
+            .expect("request")
+            .build()
+            .expect("builds");
+        assert_eq!(request.url().as_str(), "http://127.0.0.1:9185/v1/health");
         assert!(matches!(
             NodeClient::new("ftp://host"),
             Err(NodeApiError::InvalidUrl { .. })
