@@ -59,7 +59,12 @@ pub struct Chain {
     live: BTreeMap<Address, Object>,
     latest: CheckpointRecord,
     chain_id: Digest,
+    /// Object versions written by the batch being executed (not yet committed).
+    pending: BTreeMap<(Address, u64), Object>,
 }
+
+/// A signed transaction submitted for execution.
+pub type Submission = (Transaction, Vec<UserSignature>);
 
 impl std::fmt::Debug for Chain {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -109,6 +114,7 @@ impl Chain {
             store,
             live,
             latest,
+            pending: BTreeMap::new(),
         })
     }
 
@@ -436,9 +442,15 @@ impl Chain {
                 && !input_objects
                     .iter()
                     .any(|o| o.object_id() == changed.object_id)
-                && let Ok(Some(object)) = self.store.object_version(&changed.object_id, version)
             {
-                input_objects.push(object);
+                let key = (changed.object_id, version);
+                let object = match self.pending.get(&key) {
+                    Some(object) => Some(object.clone()),
+                    None => self.store.object_version(&key.0, version).ok().flatten(),
+                };
+                if let Some(object) = object {
+                    input_objects.push(object);
+                }
             }
         }
         TxRecord {
@@ -461,34 +473,98 @@ impl Chain {
         signatures: Vec<UserSignature>,
         now_ms: u64,
     ) -> Result<Executed, TxError> {
-        let digest = tx.digest();
-        if let Some(record) = self.store.transaction(&digest)? {
-            if record.signatures != signatures {
-                return Err(TxError::Conflict(
-                    "transaction already finalized but with different user signatures".into(),
-                ));
+        let (mut results, checkpoint) = self.execute_batch(vec![(tx, signatures)], now_ms)?;
+        let mut result = results
+            .pop()
+            .ok_or_else(|| TxError::Store(StoreError::Corrupt("empty batch result".into())))?;
+        if let Ok(executed) = &mut result
+            && executed.checkpoint.is_none()
+        {
+            executed.checkpoint = checkpoint;
+        }
+        result
+    }
+
+    /// Executes signed user transactions in order and seals one checkpoint holding all that
+    /// pass validation (one durable commit for the whole batch). Returns one result per
+    /// submission and the sealed checkpoint, if any transaction was executed. A transaction
+    /// already executed (in an earlier checkpoint or earlier in the batch) returns its record.
+    /// `Err` only when the commit fails.
+    pub fn execute_batch(
+        &mut self,
+        batch: Vec<Submission>,
+        now_ms: u64,
+    ) -> Result<(Vec<Result<Executed, TxError>>, Option<CheckpointRecord>), TxError> {
+        self.pending.clear();
+        let seq = self.latest.summary.sequence_number + 1;
+        let mut results: Vec<Result<Executed, TxError>> = Vec::with_capacity(batch.len());
+        let mut sealed: Vec<(Digest, TxRecord)> = Vec::new();
+        let mut timestamp_ms = 0;
+        for (tx, signatures) in batch {
+            let digest = tx.digest();
+            let earlier = sealed.iter().find(|(d, _)| *d == digest).map(|(_, r)| r);
+            let previous = match earlier {
+                Some(record) => Some(record.clone()),
+                None => self.store.transaction(&digest)?,
+            };
+            if let Some(record) = previous {
+                results.push(if record.signatures == signatures {
+                    Ok(Executed {
+                        digest,
+                        record,
+                        checkpoint: None,
+                    })
+                } else {
+                    Err(TxError::Conflict(
+                        "transaction already finalized but with different user signatures".into(),
+                    ))
+                });
+                continue;
             }
-            return Ok(Executed {
+            if let Err(e) = self.validate(&tx, &signatures, true) {
+                results.push(Err(e));
+                continue;
+            }
+            if sealed.is_empty() {
+                let (prologue, timestamp) = self.prologue(now_ms)?;
+                self.remember(&prologue.1);
+                sealed.push(prologue);
+                timestamp_ms = timestamp;
+            }
+            // Shared inputs (and the Clock) are read after the prologue and earlier transactions.
+            let loaded = match self.validate(&tx, &signatures, false) {
+                Ok(loaded) => loaded,
+                Err(e) => {
+                    results.push(Err(e));
+                    continue;
+                }
+            };
+            let outcome = exec::execute(&loaded, timestamp_ms, 0, self);
+            let index = u64::try_from(sealed.len()).unwrap_or(u64::MAX);
+            let record = self.record(tx, signatures, &loaded, outcome, seq, index, timestamp_ms);
+            self.apply(&record);
+            self.remember(&record);
+            sealed.push((digest, record.clone()));
+            results.push(Ok(Executed {
                 digest,
                 record,
                 checkpoint: None,
-            });
+            }));
         }
-        self.validate(&tx, &signatures, true)?;
-        let (prologue, timestamp_ms) = self.prologue(now_ms)?;
-        // Shared inputs (and the Clock) are read after the prologue.
-        let loaded = self.validate(&tx, &signatures, false)?;
-        let outcome = exec::execute(&loaded, timestamp_ms, 0, self);
-        let seq = self.latest.summary.sequence_number + 1;
-        let mut record = self.record(tx, signatures, &loaded, outcome, seq, 1, timestamp_ms);
-        record.checkpoint = seq;
-        self.apply(&record);
-        let checkpoint = self.seal(vec![prologue, (digest, record.clone())], timestamp_ms)?;
-        Ok(Executed {
-            digest,
-            record,
-            checkpoint: Some(checkpoint),
-        })
+        self.pending.clear();
+        if sealed.is_empty() {
+            return Ok((results, None));
+        }
+        let checkpoint = self.seal(sealed, timestamp_ms)?;
+        Ok((results, Some(checkpoint)))
+    }
+
+    /// Keeps the object versions a batch transaction wrote until the batch is committed.
+    fn remember(&mut self, record: &TxRecord) {
+        for object in &record.output_objects {
+            self.pending
+                .insert((object.object_id(), object.version()), object.clone());
+        }
     }
 
     /// Seals a checkpoint holding only a consensus-commit prologue (advances the Clock).

@@ -64,6 +64,8 @@ pub struct DevnetHandle {
     shutdown: watch::Sender<bool>,
     tasks: Vec<JoinHandle<()>>,
     chain: Arc<RwLock<Chain>>,
+    /// Closed once every clone of the RPC state (services, faucet, stream tasks) is dropped.
+    alive: mpsc::Receiver<()>,
 }
 
 fn now_ms() -> u64 {
@@ -73,6 +75,9 @@ fn now_ms() -> u64 {
 }
 
 const GENESIS_META_KEY: &str = "genesis_info";
+
+/// The most transactions sealed in one checkpoint.
+const MAX_BATCH: usize = 512;
 
 /// Creates the genesis in `store` if it is empty; returns the genesis info.
 fn ensure_genesis(store: &dyn Store, config: &DevnetConfig) -> Result<GenesisInfo, DevnetError> {
@@ -128,10 +133,13 @@ impl Devnet {
         let (checkpoints, _) = broadcast::channel(256);
         let (writer_tx, writer_rx) = mpsc::channel(256);
         let (shutdown, shutdown_rx) = watch::channel(false);
+        let (alive, alive_rx) = mpsc::channel(1);
         let state = RpcState {
             chain: chain.clone(),
             writer: writer_tx,
             checkpoints: checkpoints.clone(),
+            shutdown: shutdown_rx.clone(),
+            alive,
         };
         let mut tasks = Vec::new();
         tasks.push(tokio::spawn(writer_task(
@@ -199,6 +207,7 @@ impl Devnet {
             shutdown,
             tasks,
             chain,
+            alive: alive_rx,
         })
     }
 }
@@ -229,12 +238,24 @@ impl DevnetHandle {
         self.chain.read().await.latest().summary.sequence_number
     }
 
-    /// Stops the servers and the writer, and waits for them.
+    /// Stops the servers, the writer and every open stream, and waits for them. When this
+    /// returns the store is closed, so the same data directory can be opened again in this
+    /// process.
     pub async fn shutdown(self) {
-        let _ = self.shutdown.send(true);
-        for task in self.tasks {
+        let Self {
+            shutdown,
+            tasks,
+            chain,
+            mut alive,
+            ..
+        } = self;
+        let _ = shutdown.send(true);
+        for task in tasks {
             let _ = task.await;
         }
+        // Stream tasks end on the shutdown signal; wait until the last one has dropped its state.
+        while alive.recv().await.is_some() {}
+        drop(chain);
     }
 }
 
@@ -252,17 +273,40 @@ async fn writer_task(
         tokio::select! {
             _ = shutdown.changed() => return,
             command = commands.recv() => {
-                let Some(WriterCmd::Execute { transaction, signatures, reply }) = command else { return };
+                let Some(first) = command else { return };
+                // Group commit: everything queued now goes into one checkpoint.
+                let mut batch = vec![first];
+                while batch.len() < MAX_BATCH
+                    && let Ok(next) = commands.try_recv()
+                {
+                    batch.push(next);
+                }
+                let (submissions, replies): (Vec<_>, Vec<_>) = batch
+                    .into_iter()
+                    .map(|WriterCmd::Execute { transaction, signatures, reply }| {
+                        ((transaction, signatures), reply)
+                    })
+                    .unzip();
                 let result = {
                     let mut guard = chain.write().await;
-                    guard.execute(transaction, signatures, now_ms())
+                    guard.execute_batch(submissions, now_ms())
                 };
-                if let Ok(executed) = &result
-                    && let Some(checkpoint) = &executed.checkpoint
-                {
-                    let _ = checkpoints.send(Arc::new(checkpoint.clone()));
+                match result {
+                    Ok((results, checkpoint)) => {
+                        if let Some(checkpoint) = checkpoint {
+                            let _ = checkpoints.send(Arc::new(checkpoint));
+                        }
+                        for (reply, result) in replies.into_iter().zip(results) {
+                            let _ = reply.send(result);
+                        }
+                    }
+                    Err(e) => {
+                        let message = e.to_string();
+                        for reply in replies {
+                            let _ = reply.send(Err(TxError::Store(StoreError::Engine(message.clone()))));
+                        }
+                    }
                 }
-                let _ = reply.send(result);
                 interval.reset();
             }
             _ = interval.tick() => {

@@ -15,7 +15,7 @@ use sui_rpc::proto::google::rpc::Status as RpcStatus;
 use sui_rpc::proto::sui::rpc::v2 as proto;
 use sui_rpc::proto::timestamp_ms_to_proto;
 use sui_sdk_types::{Address, Digest, Object, Owner, StructTag, TransactionEffects, TypeTag};
-use tokio::sync::{RwLock, broadcast, mpsc, oneshot};
+use tokio::sync::{RwLock, broadcast, mpsc, oneshot, watch};
 use tonic::codegen::BoxStream;
 use tonic::{Request, Response, Status};
 
@@ -45,6 +45,11 @@ pub struct RpcState {
     pub writer: mpsc::Sender<WriterCmd>,
     /// Sealed checkpoints.
     pub checkpoints: broadcast::Sender<Arc<CheckpointRecord>>,
+    /// Becomes `true` when the devnet shuts down: open streams end.
+    pub shutdown: watch::Receiver<bool>,
+    /// Held by every clone of the state (services, faucet, stream tasks); the node waits until
+    /// all are dropped so that the store is released when shutdown returns.
+    pub alive: mpsc::Sender<()>,
 }
 
 fn internal(e: impl std::fmt::Display) -> Status {
@@ -710,26 +715,40 @@ impl proto::subscription_service_server::SubscriptionService for RpcState {
         let chain = self.chain.clone();
         let first = chain.read().await.latest().clone();
         let state = self.clone();
+        let mut shutdown = self.shutdown.clone();
         let (tx, out) = mpsc::channel(16);
         tokio::spawn(async move {
+            let closing = || Err(Status::unavailable("devnet shutting down"));
             let mut next = first.summary.sequence_number;
             let mut pending = Some(Arc::new(first));
             loop {
+                if *shutdown.borrow() {
+                    let _ = tx.try_send(closing());
+                    return;
+                }
                 let record = match pending.take() {
                     Some(r) => r,
-                    None => match rx.recv().await {
-                        Ok(r) => r,
-                        Err(broadcast::error::RecvError::Lagged(_)) => {
-                            let _ = tx.send(Err(Status::unavailable("subscriber lagged"))).await;
-                            return;
+                    None => {
+                        let received = tokio::select! {
+                            _ = shutdown.wait_for(|s| *s) => {
+                                let _ = tx.try_send(closing());
+                                return;
+                            }
+                            received = rx.recv() => received,
+                        };
+                        match received {
+                            Ok(r) => r,
+                            Err(broadcast::error::RecvError::Lagged(_)) => {
+                                let _ =
+                                    tx.send(Err(Status::unavailable("subscriber lagged"))).await;
+                                return;
+                            }
+                            Err(broadcast::error::RecvError::Closed) => {
+                                let _ = tx.try_send(closing());
+                                return;
+                            }
                         }
-                        Err(broadcast::error::RecvError::Closed) => {
-                            let _ = tx
-                                .send(Err(Status::unavailable("devnet shutting down")))
-                                .await;
-                            return;
-                        }
-                    },
+                    }
                 };
                 if record.summary.sequence_number < next {
                     continue;
@@ -744,8 +763,14 @@ impl proto::subscription_service_server::SubscriptionService for RpcState {
                     })
                 };
                 next = record.summary.sequence_number + 1;
-                if tx.send(frame).await.is_err() {
-                    return;
+                tokio::select! {
+                    _ = shutdown.wait_for(|s| *s) => {
+                        let _ = tx.try_send(closing());
+                        return;
+                    }
+                    sent = tx.send(frame) => if sent.is_err() {
+                        return;
+                    },
                 }
             }
         });

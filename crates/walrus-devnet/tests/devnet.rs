@@ -746,3 +746,60 @@ async fn subscribe_checkpoints_delivers_consecutive_checkpoints() {
     assert!(response.transaction.unwrap().checkpoint.is_some());
     devnet.shutdown().await;
 }
+
+#[tokio::test]
+async fn shutdown_ends_open_streams_and_releases_the_store() {
+    let dir = tempfile::tempdir().unwrap();
+    let (devnet, mut client) = start(dir.path()).await;
+    let mut request = proto::SubscribeCheckpointsRequest::default();
+    request.read_mask = Some(FieldMask::from_paths(["sequence_number"]));
+    let mut stream = client
+        .subscription_client()
+        .subscribe_checkpoints(request.clone())
+        .await
+        .unwrap()
+        .into_inner();
+    let first = tokio::time::timeout(Duration::from_secs(5), stream.next())
+        .await
+        .unwrap()
+        .unwrap()
+        .unwrap();
+    let seen = first.cursor.unwrap();
+
+    // Shutdown returns although the subscriber is still connected, and ends its stream.
+    tokio::time::timeout(Duration::from_secs(10), devnet.shutdown())
+        .await
+        .expect("shutdown hangs while a subscriber is connected");
+    let end = tokio::time::timeout(Duration::from_secs(5), async {
+        loop {
+            match stream.next().await {
+                Some(Ok(_)) => continue,
+                other => break other,
+            }
+        }
+    })
+    .await
+    .expect("the stream stays open after shutdown");
+    assert!(end.is_none() || end.unwrap().is_err());
+
+    // The store is released: the same directory reopens in this process and the sequence
+    // continues where the subscriber stopped.
+    let (devnet, mut client) = start(dir.path()).await;
+    let mut stream = client
+        .subscription_client()
+        .subscribe_checkpoints(request)
+        .await
+        .unwrap()
+        .into_inner();
+    let resumed = tokio::time::timeout(Duration::from_secs(5), stream.next())
+        .await
+        .unwrap()
+        .unwrap()
+        .unwrap();
+    assert!(resumed.cursor.unwrap() >= seen);
+    let user = Account::new(10);
+    fund(&devnet, user.address).await;
+    tokio::time::timeout(Duration::from_secs(10), devnet.shutdown())
+        .await
+        .unwrap();
+}

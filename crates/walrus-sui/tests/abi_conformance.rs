@@ -4,14 +4,19 @@
 //! failure) and checks that:
 //! - every mirrored struct, enum and event has the same field (or variant) names, order and types;
 //! - every call builder matches the public function's parameter list;
-//! - every abort code in the Rust tables equals the Move constant.
+//! - every abort code in the Rust tables equals the Move constant;
+//! - every Move unit test (`#[test]` in any `.move` file) has a devnet twin: a Rust `#[test]`
+//!   function of the same name in `mod <module>_tests` of `crates/walrus-devnet/tests/*.rs`
+//!   (a Move test `walrus::blob_tests::certify_twice_fails` needs
+//!   `mod blob_tests { #[test] fn certify_twice_fails() }`), except the names in
+//!   [`TWINS_PENDING`].
 //!
 //! The mutation tests feed deliberately broken copies of Move sources to the same checker and
 //! assert that it reports them.
 
 #![allow(clippy::unwrap_used)] // Tests fail loudly by design.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
 
@@ -29,6 +34,8 @@ struct MoveAbi {
     functions: BTreeMap<String, (bool, Vec<(String, String)>)>,
     /// Abort code constant -> value.
     abort_codes: BTreeMap<String, u64>,
+    /// Unit tests as `<module>_tests::<function>` (the key of their devnet twin).
+    tests: BTreeSet<String>,
 }
 
 /// Normalizes a Move type: module paths are dropped and whitespace removed
@@ -71,8 +78,15 @@ fn parse_source(path: &str, source: &str, abi: &mut MoveAbi) -> Result<(), Strin
     };
     for module in file.into_modules() {
         let prefix = format!("{}::{}", module.named_address, module.ident);
+        let module_name = module.ident.to_string();
+        let twin_module = format!("{}_tests", module_name.trim_end_matches("_tests"));
         for item in module.items() {
             let is_test_only = item.attrs.iter().any(|a| tokens(a).contains("test_only"));
+            if let ItemKind::Function(f) = &item.kind
+                && item.attrs.iter().any(|a| is_test_attribute(&tokens(a)))
+            {
+                abi.tests.insert(format!("{twin_module}::{}", f.ident()));
+            }
             match &item.kind {
                 ItemKind::Struct(s) => {
                     let fields = match &s.kind {
@@ -155,6 +169,197 @@ fn parse_source(path: &str, source: &str, abi: &mut MoveAbi) -> Result<(), Strin
         }
     }
     Ok(())
+}
+
+/// Whether an attribute (`# [test , expected_failure (...)]`) marks a unit test (`test`, not
+/// `test_only`).
+fn is_test_attribute(attribute: &str) -> bool {
+    let inner = attribute
+        .trim_start_matches('#')
+        .trim()
+        .trim_start_matches('[')
+        .trim_end_matches(']');
+    // The attribute's top-level items, e.g. `test` and `expected_failure (...)`.
+    let mut depth = 0usize;
+    let mut items = vec![String::new()];
+    for c in inner.chars() {
+        match c {
+            '(' => depth += 1,
+            ')' => depth = depth.saturating_sub(1),
+            ',' if depth == 0 => items.push(String::new()),
+            _ if depth == 0 => items.last_mut().unwrap().push(c),
+            _ => {}
+        }
+    }
+    items.iter().any(|item| item.trim() == "test")
+}
+
+// === Devnet twins of the Move unit tests ===
+
+/// Move unit tests that have no devnet twin yet, as `<module>_tests::<function>`. Keep this list
+/// minimal: an entry that gets a twin (or no longer names a Move test) fails the check, so it must
+/// be removed in the same change.
+const TWINS_PENDING: &[&str] = &[
+    // Blob attributes and `metadata`: the natives are being written (helper A).
+    "blob_tests::attributes",
+    "blob_tests::duplicate_metadata_fails",
+    "blob_tests::remove_missing_key_fails",
+    "blob_tests::take_missing_metadata_fails",
+    "metadata_tests::insert_update_remove",
+    // `system::advance_epoch`: the native is being written with the epoch change (helper A).
+    "system_tests::advance_epoch_pays_committee_by_shards",
+    "system_tests::advance_to_wrong_epoch_fails",
+    // The devnet has no `wal::ProtectedTreasury` (WAL is minted at genesis only).
+    "wal_tests::burn_reduces_supply",
+];
+
+/// The devnet's Rust test files (`crates/walrus-devnet/tests/*.rs`) as `(path, source)`.
+fn devnet_test_sources() -> Vec<(String, String)> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../walrus-devnet/tests");
+    let mut paths: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "rs"))
+        .collect();
+    paths.sort();
+    assert!(!paths.is_empty(), "expected Rust tests under {dir:?}");
+    paths
+        .into_iter()
+        .map(|p| {
+            (
+                p.display().to_string(),
+                std::fs::read_to_string(&p).unwrap(),
+            )
+        })
+        .collect()
+}
+
+/// The Rust test functions of `source` as `<innermost mod>::<fn>` (top-level tests as `::<fn>`).
+///
+/// A line scanner, enough for rustfmt-formatted test files: `mod name {` opens a module, braces
+/// are counted per line outside string literals and comments, and a `#[test]` or
+/// `#[tokio::test...]` attribute marks the next `fn`.
+fn rust_tests(source: &str) -> BTreeSet<String> {
+    let mut tests = BTreeSet::new();
+    // (module name, brace depth inside its body).
+    let mut modules: Vec<(String, usize)> = Vec::new();
+    let mut depth = 0usize;
+    let mut pending_test = false;
+    for line in source.lines() {
+        let code = strip_literals(line);
+        let trimmed = code.trim();
+        if trimmed.starts_with("#[test]") || trimmed.starts_with("#[tokio::test") {
+            pending_test = true;
+        } else if pending_test && let Some(name) = fn_name(trimmed) {
+            let module = modules.last().map_or("", |(m, _)| m.as_str());
+            tests.insert(format!("{module}::{name}"));
+            pending_test = false;
+        }
+        let words: Vec<&str> = trimmed.split_whitespace().collect();
+        let mod_at = match words.as_slice() {
+            ["mod", name, "{", ..] | ["pub", "mod", name, "{", ..] => Some(*name),
+            ["pub(crate)", "mod", name, "{", ..] => Some(*name),
+            _ => None,
+        };
+        for c in code.chars() {
+            match c {
+                '{' => depth += 1,
+                '}' => depth = depth.saturating_sub(1),
+                _ => {}
+            }
+        }
+        if let Some(name) = mod_at {
+            modules.push((name.to_owned(), depth));
+        }
+        while modules.last().is_some_and(|(_, d)| depth < *d) {
+            modules.pop();
+        }
+    }
+    tests
+}
+
+/// `line` without string and char literal contents and without a trailing `//` comment.
+fn strip_literals(line: &str) -> String {
+    let mut out = String::new();
+    let mut chars = line.chars().peekable();
+    let mut in_string = false;
+    while let Some(c) = chars.next() {
+        if in_string {
+            match c {
+                '\\' => {
+                    chars.next();
+                }
+                '"' => in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        match c {
+            '"' => in_string = true,
+            '\'' => {
+                // A char literal ('{', '\'') or a lifetime ('a).
+                let rest: String = chars.clone().take(3).collect();
+                if rest.starts_with('\\') {
+                    let _ = chars.nth(2);
+                } else if rest.chars().nth(1) == Some('\'') {
+                    let _ = chars.nth(1);
+                }
+            }
+            '/' if chars.peek() == Some(&'/') => break,
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+/// The name of the function declared on `line`, if any.
+fn fn_name(line: &str) -> Option<&str> {
+    let rest = line
+        .trim_start_matches("pub ")
+        .trim_start_matches("async ")
+        .strip_prefix("fn ")?;
+    let end = rest.find(|c: char| !(c.is_alphanumeric() || c == '_'))?;
+    Some(&rest[..end])
+}
+
+/// The twin check: Move tests without a twin that are not pending, and stale pending entries.
+fn twin_errors(
+    move_tests: &BTreeSet<String>,
+    rust_files: &[(String, String)],
+    pending: &[&str],
+) -> Vec<String> {
+    let twins: BTreeSet<String> = rust_files
+        .iter()
+        .flat_map(|(_, source)| rust_tests(source))
+        .collect();
+    let mut errors = Vec::new();
+    let missing: Vec<&String> = move_tests
+        .iter()
+        .filter(|t| !twins.contains(*t) && !pending.contains(&t.as_str()))
+        .collect();
+    if !missing.is_empty() {
+        errors.push(format!(
+            "Move unit tests without a devnet twin (a #[test] fn of the same name in \
+             `mod <module>_tests` of crates/walrus-devnet/tests/*.rs): {}",
+            missing
+                .iter()
+                .map(|s| s.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+    }
+    for entry in pending {
+        if twins.contains(*entry) {
+            errors.push(format!(
+                "{entry} now has a devnet twin: remove it from TWINS_PENDING"
+            ));
+        } else if !move_tests.contains(*entry) {
+            errors.push(format!(
+                "{entry} is not a Move unit test: remove it from TWINS_PENDING"
+            ));
+        }
+    }
+    errors
 }
 
 /// Compares the Move ABI with the Rust mirrors; returns every mismatch.
@@ -464,4 +669,122 @@ fn normalization() {
         "VecMap<ID,vector<u16>>"
     );
     assert_eq!(normalize("Option < u32 >"), "Option<u32>");
+}
+
+#[test]
+fn every_move_unit_test_has_a_devnet_twin() {
+    let (abi, errors) = parse_all(&all_sources());
+    assert!(errors.is_empty(), "{errors:?}");
+    // Sanity: the scanners see the tests on both sides.
+    assert!(abi.tests.contains("blob_tests::register_and_certify"));
+    assert!(
+        abi.tests
+            .contains("system_tests::reserve_beyond_capacity_fails")
+    );
+    assert!(abi.tests.contains("wal_tests::burn_reduces_supply"));
+    assert!(
+        !abi.tests.iter().any(|t| t.ends_with("::blob_id")),
+        "a test_only helper"
+    );
+    assert!(abi.tests.len() > 100, "{}", abi.tests.len());
+    let errors = twin_errors(&abi.tests, &devnet_test_sources(), TWINS_PENDING);
+    assert!(errors.is_empty(), "{}", errors.join("\n"));
+}
+
+#[test]
+fn missing_twin_is_reported() {
+    let (abi, _) = parse_all(&all_sources());
+    let mut rust = devnet_test_sources();
+    let (_, source) = rust
+        .iter_mut()
+        .find(|(path, _)| path.ends_with("move_unit.rs"))
+        .unwrap();
+    assert!(source.contains("fn certify_twice_fails()"));
+    *source = source.replacen(
+        "fn certify_twice_fails()",
+        "fn certify_twice_fails_renamed()",
+        1,
+    );
+    let errors = twin_errors(&abi.tests, &rust, TWINS_PENDING);
+    assert!(
+        errors.iter().any(|e| e.contains("without a devnet twin")
+            && e.contains("blob_tests::certify_twice_fails")),
+        "{errors:?}"
+    );
+
+    // A new Move test is reported too.
+    let sources = mutate(
+        "blob_tests.move",
+        "#[test]\nfun register_and_certify()",
+        "#[test]\nfun brand_new_test() {}\n\n#[test]\nfun register_and_certify()",
+    );
+    let (abi, errors) = parse_all(&sources);
+    assert!(errors.is_empty(), "{errors:?}");
+    let errors = twin_errors(&abi.tests, &devnet_test_sources(), TWINS_PENDING);
+    assert!(
+        errors
+            .iter()
+            .any(|e| e.contains("blob_tests::brand_new_test")),
+        "{errors:?}"
+    );
+}
+
+#[test]
+fn stale_pending_twin_is_reported() {
+    let (abi, _) = parse_all(&all_sources());
+    let rust = devnet_test_sources();
+    let errors = twin_errors(&abi.tests, &rust, &["blob_tests::register_and_certify"]);
+    assert!(
+        errors
+            .iter()
+            .any(|e| e.contains("blob_tests::register_and_certify now has a devnet twin")),
+        "{errors:?}"
+    );
+    let errors = twin_errors(&abi.tests, &rust, &["blob_tests::no_such_test"]);
+    assert!(
+        errors.iter().any(|e| e.contains("is not a Move unit test")),
+        "{errors:?}"
+    );
+}
+
+#[test]
+fn rust_test_scanner() {
+    let source = r#"
+fn helper() {}
+#[test]
+fn top_level() { let s = "{"; }
+mod blob_tests {
+    use super::*;
+    fn not_a_test() {}
+    #[test]
+    fn in_module() {
+        with(|x| { x });
+    }
+    mod nested_tests {
+        #[tokio::test(flavor = "multi_thread")]
+        async fn deeper() { let c = '}'; }
+    }
+    #[test]
+    fn after_nested() {}
+}
+#[test]
+fn back_at_top() {}
+"#;
+    let tests: Vec<String> = rust_tests(source).into_iter().collect();
+    assert_eq!(
+        tests,
+        [
+            "::back_at_top",
+            "::top_level",
+            "blob_tests::after_nested",
+            "blob_tests::in_module",
+            "nested_tests::deeper",
+        ]
+    );
+    assert!(is_test_attribute(
+        "# [test , expected_failure (abort_code = blob :: EFoo)]"
+    ));
+    assert!(is_test_attribute("#[test]"));
+    assert!(!is_test_attribute("#[test_only]"));
+    assert!(!is_test_attribute("#[expected_failure(abort_code = test)]"));
 }
