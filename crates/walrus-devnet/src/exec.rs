@@ -741,7 +741,11 @@ fn finish(ptb: &mut Ptb<'_, '_>, tx: &LoadedTx) -> Result<(), (ExecutionError, O
         for (s, value) in result.iter().enumerate() {
             let droppable = match value {
                 None | Some(Value::Pure(_)) => true,
-                Some(Value::Typed(ty, _)) => !matches!(ty, TypeTag::Struct(_)),
+                // `std` structs the natives return (`Option<String>`, `String`) have `drop`.
+                Some(Value::Typed(ty, _)) => match ty {
+                    TypeTag::Struct(tag) => *tag.address() == crate::framework::STD_PACKAGE,
+                    _ => true,
+                },
                 Some(Value::ObjVec(_, objects)) => objects.is_empty(),
                 Some(Value::Obj(_)) => false,
             };

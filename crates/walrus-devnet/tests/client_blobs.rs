@@ -897,8 +897,6 @@ async fn storage_split_fuse_burn_subsidy_and_invalidate() {
 }
 
 #[tokio::test]
-#[ignore = "devnet: `blob::insert_or_update_metadata_pair` (blob attributes) and the \
-            `shared_blob` module are not executed natively"]
 async fn blob_attributes_and_shared_blobs() {
     let dir = tempfile::tempdir().unwrap();
     let devnet = Devnet::start(devnet_config(), dir.path()).await.unwrap();
@@ -920,10 +918,29 @@ async fn blob_attributes_and_shared_blobs() {
             .map(|e| e.value.as_str()),
         Some("text/plain")
     );
+    user.set_blob_attribute(blob, "content-type", "text/html")
+        .await
+        .unwrap();
+    user.set_blob_attribute(blob, "lang", "en").await.unwrap();
+    let attributes = user.blob_attributes(blob).await.unwrap().unwrap();
+    assert_eq!(attributes.metadata.contents.len(), 2);
+    assert_eq!(attributes.metadata.contents[0].value, "text/html");
     user.remove_blob_attribute(blob, "content-type")
         .await
         .unwrap();
+    // Removing an absent key is a no-op.
+    user.remove_blob_attribute(blob, "content-type")
+        .await
+        .unwrap();
+    let attributes = user.blob_attributes(blob).await.unwrap().unwrap();
+    assert_eq!(attributes.metadata.contents.len(), 1);
+    assert_eq!(attributes.metadata.contents[0].key, "lang");
     let shared = user.share_blob(blob).await.unwrap();
-    assert!(user.get_object(shared).await.is_ok());
+    let object = user
+        .get_typed::<walrus_sui::objects::SharedBlob>(shared)
+        .await
+        .unwrap();
+    assert_eq!(object.value.blob.blob_id, registration.blob_id);
+    assert_eq!(object.value.funds.value, 0);
     devnet.shutdown().await;
 }
