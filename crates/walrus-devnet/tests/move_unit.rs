@@ -269,7 +269,8 @@ mod blob_tests {
     use walrus_devnet::natives::encoding::{RS2, encoded_blob_length};
     use walrus_devnet::natives::storage_resource::create_storage;
     use walrus_sui::errors::BlobError as E;
-    use walrus_sui::objects::Blob;
+    use walrus_sui::move_types::VecMap;
+    use walrus_sui::objects::{Blob, Metadata};
 
     use super::*;
 
@@ -479,6 +480,131 @@ mod blob_tests {
         with_ctx(|ctx| {
             let blob = new_blob(0, 5, false, ctx).unwrap();
             assert_abort(delete(blob, 0, ctx), "blob", E::EBlobNotDeletable as u64);
+        });
+    }
+
+    fn empty_metadata() -> Metadata {
+        Metadata {
+            metadata: VecMap::default(),
+        }
+    }
+
+    #[test]
+    fn attributes() {
+        with_ctx(|ctx| {
+            let blob = new_blob(0, 5, false, ctx).unwrap();
+            let key = "content-type";
+            assert_eq!(attribute(&blob, key, ctx).unwrap(), None);
+            insert_or_update_metadata_pair(&blob, key.into(), "text/plain".into(), ctx).unwrap();
+            assert_eq!(
+                attribute(&blob, key, ctx).unwrap().as_deref(),
+                Some("text/plain")
+            );
+            insert_or_update_metadata_pair(&blob, key.into(), "image/png".into(), ctx).unwrap();
+            assert_eq!(metadata(&blob, ctx).unwrap().metadata.contents.len(), 1);
+            assert_eq!(
+                remove_metadata_pair_if_exists(&blob, key, ctx)
+                    .unwrap()
+                    .as_deref(),
+                Some("image/png")
+            );
+            assert_eq!(
+                remove_metadata_pair_if_exists(&blob, key, ctx).unwrap(),
+                None
+            );
+            let old = add_or_replace_metadata(&blob, empty_metadata(), ctx).unwrap();
+            assert!(old.is_some());
+            let _ = take_metadata(&blob, ctx).unwrap();
+            assert!(!has_metadata(&blob, ctx));
+            burn(blob, ctx).unwrap();
+        });
+    }
+
+    #[test]
+    fn duplicate_metadata_fails() {
+        with_ctx(|ctx| {
+            let blob = new_blob(0, 5, false, ctx).unwrap();
+            add_metadata(&blob, empty_metadata(), ctx).unwrap();
+            assert_abort(
+                add_metadata(&blob, empty_metadata(), ctx),
+                "blob",
+                E::EDuplicateMetadata as u64,
+            );
+        });
+    }
+
+    #[test]
+    fn take_missing_metadata_fails() {
+        with_ctx(|ctx| {
+            let blob = new_blob(0, 5, false, ctx).unwrap();
+            assert_abort(
+                take_metadata(&blob, ctx),
+                "blob",
+                E::EMissingMetadata as u64,
+            );
+        });
+    }
+
+    #[test]
+    fn remove_missing_key_fails() {
+        with_ctx(|ctx| {
+            let blob = new_blob(0, 5, false, ctx).unwrap();
+            add_metadata(&blob, empty_metadata(), ctx).unwrap();
+            assert_abort(
+                remove_metadata_pair(&blob, "absent", ctx),
+                "metadata",
+                walrus_sui::errors::MetadataError::EKeyNotFound as u64,
+            );
+        });
+    }
+}
+
+/// `metadata` runs inside the blob attribute natives (`insert_or_update`, `get`, `remove`).
+mod metadata_tests {
+    use walrus_devnet::natives::blob::*;
+    use walrus_devnet::natives::storage_resource::create_storage;
+    use walrus_sui::move_types::VecMap;
+    use walrus_sui::objects::Metadata;
+
+    use super::*;
+
+    #[test]
+    fn insert_update_remove() {
+        with_ctx(|ctx| {
+            let storage = create_storage(0, 5, 1_000_000, ctx).unwrap();
+            let root = walrus_core::BlobId([1; 32]);
+            let blob = new(
+                storage,
+                derive_blob_id(root, 1, 10),
+                root,
+                10,
+                1,
+                false,
+                0,
+                10,
+                ctx,
+            )
+            .unwrap();
+            add_metadata(
+                &blob,
+                Metadata {
+                    metadata: VecMap::default(),
+                },
+                ctx,
+            )
+            .unwrap();
+            insert_or_update_metadata_pair(&blob, "a".into(), "1".into(), ctx).unwrap();
+            insert_or_update_metadata_pair(&blob, "a".into(), "2".into(), ctx).unwrap();
+            insert_or_update_metadata_pair(&blob, "b".into(), "3".into(), ctx).unwrap();
+            assert_eq!(metadata(&blob, ctx).unwrap().metadata.contents.len(), 2);
+            assert_eq!(attribute(&blob, "a", ctx).unwrap().as_deref(), Some("2"));
+            let (key, value) = remove_metadata_pair(&blob, "b", ctx).unwrap();
+            assert_eq!((key.as_str(), value.as_str()), ("b", "3"));
+            assert_eq!(
+                remove_metadata_pair_if_exists(&blob, "b", ctx).unwrap(),
+                None
+            );
+            assert_eq!(metadata(&blob, ctx).unwrap().metadata.contents.len(), 1);
         });
     }
 }
@@ -1061,7 +1187,7 @@ mod system_tests {
     use walrus_devnet::natives::Value;
     use walrus_devnet::natives::blob::derive_blob_id;
     use walrus_devnet::natives::encoding::{RS2, encoded_blob_length};
-    use walrus_devnet::natives::system::ring_lookup;
+    use walrus_devnet::natives::system::{advance_epoch, ring_lookup};
     use walrus_sui::errors::{BlobError, MessagesError, SystemError as E};
     use walrus_sui::events::{BlobCertified, BlobDeleted, BlobRegistered, InvalidBlobID};
     use walrus_sui::objects::{Blob, Storage};
@@ -1265,6 +1391,52 @@ mod system_tests {
             let out = call(ctx, "system", "invalidate_blob_id", &mut args).unwrap();
             assert_eq!(out, vec![Value::Typed(TypeTag::U256, u256(77).0.to_vec())]);
             assert_eq!(events::<InvalidBlobID>(ctx), 1);
+        });
+    }
+
+    #[test]
+    fn advance_epoch_pays_committee_by_shards() {
+        with_system(|ctx, system| {
+            let subsidy = mint_frost(ctx, 1_000);
+            let later = mint_frost(ctx, 3);
+            let mut args = [system.clone(), subsidy, pure(&1u32)];
+            call(ctx, "system", "add_subsidy", &mut args).unwrap();
+            let mut args = [system.clone(), later, pure(&2u32)];
+            call(ctx, "system", "add_subsidy", &mut args).unwrap();
+            let next = bls_committee(2, &[5, 5]).unwrap();
+            let decoded: walrus_sui::objects::System = decode(system);
+            let (nodes, rewards) = advance_epoch(ctx, &decoded, next, 2_000 * MIB, 7, 2).unwrap();
+            assert_eq!(nodes, vec![node_id(0), node_id(1), node_id(2), node_id(3)]);
+            // 1_002 FROST over 10 shards weighted 3, 3, 2, 2: 300, 300, 200, 200; the remainder 2
+            // rolls over.
+            assert_eq!(rewards, vec![300, 300, 200, 200]);
+            let state = inner(ctx);
+            assert_eq!(state.committee.epoch, 2);
+            assert_eq!(state.committee.n_shards, 10);
+            assert_eq!(state.total_capacity_size, 2_000 * MIB);
+            assert_eq!(state.storage_price_per_unit_size, 7);
+            assert_eq!(state.write_price_per_unit_size, 2);
+            // The later subsidy's share of epoch 2 plus the remainder.
+            assert_eq!(
+                ring_lookup(&state.future_accounting, 0)
+                    .unwrap()
+                    .rewards_to_distribute
+                    .value,
+                1 + 2
+            );
+            assert_eq!(events::<walrus_sui::events::PricesUpdated>(ctx), 1);
+        });
+    }
+
+    #[test]
+    fn advance_to_wrong_epoch_fails() {
+        with_system(|ctx, system| {
+            let decoded: walrus_sui::objects::System = decode(system);
+            assert_abort(
+                advance_epoch(ctx, &decoded, bls_committee(3, &[1]).unwrap(), 0, 1, 1),
+                "system",
+                E::EIncorrectCommittee as u64,
+            );
         });
     }
 

@@ -200,15 +200,6 @@ fn is_test_attribute(attribute: &str) -> bool {
 /// minimal: an entry that gets a twin (or no longer names a Move test) fails the check, so it must
 /// be removed in the same change.
 const TWINS_PENDING: &[&str] = &[
-    // Blob attributes and `metadata`: the natives are being written (helper A).
-    "blob_tests::attributes",
-    "blob_tests::duplicate_metadata_fails",
-    "blob_tests::remove_missing_key_fails",
-    "blob_tests::take_missing_metadata_fails",
-    "metadata_tests::insert_update_remove",
-    // `system::advance_epoch`: the native is being written with the epoch change (helper A).
-    "system_tests::advance_epoch_pays_committee_by_shards",
-    "system_tests::advance_to_wrong_epoch_fails",
     // The devnet has no `wal::ProtectedTreasury` (WAL is minted at genesis only).
     "wal_tests::burn_reduces_supply",
 ];
