@@ -31,6 +31,35 @@ cargo clippy --workspace --all-targets -- -D warnings
 log "Move syntax and formatting check (with its self-test)"
 bash scripts/move/selftest.sh
 
+# PostgreSQL on 127.0.0.1 for the indexer's tests, which read WALRUS_TEST_POSTGRES_URL and fail
+# without it. Installs the Debian package if needed, starts the cluster, creates the role and a
+# database, and drops the per-test databases of earlier runs.
+if [[ -z "${WALRUS_TEST_POSTGRES_URL:-}" ]]; then
+    if ! compgen -G '/usr/lib/postgresql/*/bin/postgres' >/dev/null; then
+        log "installing postgresql (Debian package)"
+        as_root apt-get update -qq
+        as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null
+    fi
+    pg_version="$(ls /usr/lib/postgresql | sort -n | tail -1)"
+    if ! pg_lsclusters -h | awk '{print $1" "$2}' | grep -qx "$pg_version main"; then
+        as_root pg_createcluster "$pg_version" main >/dev/null
+    fi
+    if ! pg_lsclusters -h | awk -v v="$pg_version" '$1==v && $2=="main" {print $4}' | grep -qx online; then
+        log "starting PostgreSQL $pg_version"
+        as_root pg_ctlcluster "$pg_version" main start
+    fi
+    pg_port="$(pg_lsclusters -h | awk -v v="$pg_version" '$1==v && $2=="main" {print $3}')"
+    pg() { as_root su postgres -c "psql -p $pg_port -qtAc \"$1\""; }
+    [[ "$(pg "SELECT 1 FROM pg_roles WHERE rolname='walrus'")" == 1 ]] ||
+        pg "CREATE ROLE walrus LOGIN PASSWORD 'walrus' CREATEDB" >/dev/null
+    [[ "$(pg "SELECT 1 FROM pg_database WHERE datname='walrus_test'")" == 1 ]] ||
+        pg "CREATE DATABASE walrus_test OWNER walrus" >/dev/null
+    for db in $(pg "SELECT datname FROM pg_database WHERE datname LIKE 'walrus_idx_%'"); do
+        pg "DROP DATABASE $db" >/dev/null
+    done
+    export WALRUS_TEST_POSTGRES_URL="postgres://walrus:walrus@127.0.0.1:${pg_port}/walrus_test"
+fi
+
 log "cargo test (every crate; test vectors are read from ../shared/vectors)"
 out="$(mktemp)"
 trap 'rm -f "$out"' EXIT
