@@ -31,7 +31,7 @@ use walrus_sui::wallet::Wallet;
 const SUI: u64 = 1_000_000_000;
 const WAL: u64 = 1_000_000_000;
 
-pub async fn start_devnet(dir: &std::path::Path) -> DevnetHandle {
+async fn start_devnet(dir: &std::path::Path) -> DevnetHandle {
     let config = DevnetConfig {
         heartbeat_ms: 200,
         ..DevnetConfig::default()
