@@ -12,7 +12,9 @@ use std::time::Instant;
 use anyhow::Context;
 use walrus_core::{BlobId, ObjectId};
 use walrus_indexer::store::open_url;
-use walrus_indexer::{CheckpointChanges, EventContext, IndexedEvent, Indexer, IndexerConfig, Store};
+use walrus_indexer::{
+    CheckpointChanges, EventContext, IndexedEvent, Indexer, IndexerConfig, Store,
+};
 use walrus_sui::events::{BlobCertified, BlobDeleted, BlobRegistered, ContractEvent};
 
 struct Options {

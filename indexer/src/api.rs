@@ -244,9 +244,9 @@ async fn node<S: Store>(
     State(state): State<Arc<ApiState<S>>>,
     Path(node_id): Path<String>,
 ) -> ApiResult<NodeInfo> {
-    let node_id: ObjectId = canonical_address(&node_id)?.parse().map_err(|_| {
-        ApiError::bad_request(format!("malformed node ID: {node_id}"))
-    })?;
+    let node_id: ObjectId = canonical_address(&node_id)?
+        .parse()
+        .map_err(|_| ApiError::bad_request(format!("malformed node ID: {node_id}")))?;
     state
         .store
         .nodes()
@@ -290,9 +290,9 @@ async fn pool<S: Store>(
     State(state): State<Arc<ApiState<S>>>,
     Path(node_id): Path<String>,
 ) -> ApiResult<Pool> {
-    let node_id: ObjectId = canonical_address(&node_id)?.parse().map_err(|_| {
-        ApiError::bad_request(format!("malformed node ID: {node_id}"))
-    })?;
+    let node_id: ObjectId = canonical_address(&node_id)?
+        .parse()
+        .map_err(|_| ApiError::bad_request(format!("malformed node ID: {node_id}")))?;
     state
         .store
         .pools()

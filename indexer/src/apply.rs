@@ -308,15 +308,12 @@ pub async fn apply_event<T: StoreTx>(
             tx.put_pool(&pool).await?;
         }
         ContractEvent::PoolRewarded(e) => {
-            let mut reward = tx
-                .reward(e.epoch, e.node_id)
-                .await?
-                .unwrap_or(RewardInfo {
-                    epoch: e.epoch,
-                    node_id: e.node_id,
-                    reward: 0,
-                    commission: 0,
-                });
+            let mut reward = tx.reward(e.epoch, e.node_id).await?.unwrap_or(RewardInfo {
+                epoch: e.epoch,
+                node_id: e.node_id,
+                reward: 0,
+                commission: 0,
+            });
             reward.reward = reward.reward.saturating_add(e.reward);
             reward.commission = reward.commission.saturating_add(e.commission);
             tx.put_reward(&reward).await?;

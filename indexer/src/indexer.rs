@@ -12,7 +12,9 @@ use walrus_sui::client::{ChainError, CheckpointCursor, CheckpointEvents, WalrusS
 use walrus_sui::objects::EpochState;
 
 use crate::apply::{Applied, apply_checkpoints};
-use crate::changes::{ChainContext, CheckpointChanges, CommitteeSnapshot, ContextError, add_context};
+use crate::changes::{
+    ChainContext, CheckpointChanges, CommitteeSnapshot, ContextError, add_context,
+};
 use crate::model::{
     CommitteeMember, EpochInfo, EpochPhase, IndexerMeta, NodeDetails, NodeInfo, PoolInfo,
 };
@@ -199,7 +201,8 @@ impl<S: Store + Clone> Indexer<S> {
             next_checkpoint: meta.next_checkpoint,
         });
         let capacity = self.config.max_batch_checkpoints.max(1) * 2;
-        let (sender, mut receiver) = mpsc::channel::<Result<CheckpointEvents, ChainError>>(capacity);
+        let (sender, mut receiver) =
+            mpsc::channel::<Result<CheckpointEvents, ChainError>>(capacity);
         let _fetcher = AbortOnDrop(tokio::spawn(async move {
             loop {
                 let next = follower.next().await;

@@ -14,7 +14,11 @@ use walrus_sui::client::WalrusSuiClient;
 use walrus_sui::config::WalrusSuiConfig;
 
 #[derive(Debug, Parser)]
-#[command(name = "walrus-indexer", version, about = "The Walrus chain indexer and its API")]
+#[command(
+    name = "walrus-indexer",
+    version,
+    about = "The Walrus chain indexer and its API"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -59,18 +63,19 @@ struct RunArgs {
 
 fn client_config(args: &RunArgs) -> anyhow::Result<WalrusSuiConfig> {
     let mut config = match &args.config {
-        Some(path) => WalrusSuiConfig::load(path)
-            .with_context(|| format!("reading {}", path.display()))?,
+        Some(path) => {
+            WalrusSuiConfig::load(path).with_context(|| format!("reading {}", path.display()))?
+        }
         None => {
             let missing = |what: &str| anyhow::anyhow!("--{what} is required without --config");
             WalrusSuiConfig::new(
-                args.grpc_url
-                    .clone()
-                    .ok_or_else(|| missing("grpc-url"))?,
+                args.grpc_url.clone().ok_or_else(|| missing("grpc-url"))?,
                 args.wal_package.ok_or_else(|| missing("wal-package"))?,
-                args.walrus_package.ok_or_else(|| missing("walrus-package"))?,
+                args.walrus_package
+                    .ok_or_else(|| missing("walrus-package"))?,
                 args.system_object.ok_or_else(|| missing("system-object"))?,
-                args.staking_object.ok_or_else(|| missing("staking-object"))?,
+                args.staking_object
+                    .ok_or_else(|| missing("staking-object"))?,
             )
         }
     };

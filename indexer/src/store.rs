@@ -15,8 +15,7 @@ pub use embedded::EmbeddedStore;
 pub use sql::{SqlBackend, SqlStore};
 
 use crate::model::{
-    BlobObject, CommitteeMember, EpochInfo, IndexerMeta, NodeInfo, PoolInfo, RewardInfo,
-    StakeInfo,
+    BlobObject, CommitteeMember, EpochInfo, IndexerMeta, NodeInfo, PoolInfo, RewardInfo, StakeInfo,
 };
 
 /// A storage failure.
@@ -143,8 +142,10 @@ pub trait StoreTx: Send {
         object_id: ObjectId,
     ) -> impl Future<Output = Result<Option<BlobObject>, StoreError>> + Send;
     /// Inserts or replaces a blob object.
-    fn put_blob(&mut self, blob: &BlobObject)
-    -> impl Future<Output = Result<(), StoreError>> + Send;
+    fn put_blob(
+        &mut self,
+        blob: &BlobObject,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
     /// Records that `blob_id` is invalid since `epoch` (the first report wins).
     fn set_invalid(
         &mut self,
@@ -157,8 +158,10 @@ pub trait StoreTx: Send {
         epoch: Epoch,
     ) -> impl Future<Output = Result<Option<EpochInfo>, StoreError>> + Send;
     /// Inserts or replaces an epoch.
-    fn put_epoch(&mut self, epoch: &EpochInfo)
-    -> impl Future<Output = Result<(), StoreError>> + Send;
+    fn put_epoch(
+        &mut self,
+        epoch: &EpochInfo,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
     /// Inserts or replaces a committee member.
     fn put_committee_member(
         &mut self,
@@ -208,9 +211,9 @@ pub trait StoreTx: Send {
 pub async fn open_url(url: &str) -> Result<AnyStore, StoreError> {
     if let Some(dir) = url.strip_prefix("fjall:") {
         let dir = dir.strip_prefix("//").unwrap_or(dir);
-        return Ok(AnyStore::Embedded(EmbeddedStore::open(std::path::Path::new(
-            dir,
-        ))?));
+        return Ok(AnyStore::Embedded(EmbeddedStore::open(
+            std::path::Path::new(dir),
+        )?));
     }
     Ok(AnyStore::Sql(SqlStore::connect(url).await?))
 }

@@ -60,7 +60,10 @@ async fn funded_client(devnet: &DevnetHandle, seed: u8) -> WalrusSuiClient {
     let faucet = reader(devnet).with_wallet(Wallet::new(devnet.genesis().faucet.key().unwrap()));
     let user = Wallet::from_seed([seed; 32]);
     faucet.transfer_sui(user.address(), 10 * SUI).await.unwrap();
-    faucet.transfer_wal(user.address(), 100 * WAL).await.unwrap();
+    faucet
+        .transfer_wal(user.address(), 100 * WAL)
+        .await
+        .unwrap();
     reader(devnet).with_wallet(user)
 }
 
@@ -192,7 +195,8 @@ async fn workload(client: &WalrusSuiClient, genesis: &GenesisInfo, round: usize)
     // A second, deletable object with the same blob ID, registered only.
     let mut same = permanent.clone();
     same.deletable = true;
-    out.live.push(store_blob(client, genesis, &same, false).await);
+    out.live
+        .push(store_blob(client, genesis, &same, false).await);
     // A certified deletable blob, extended twice.
     let extended = encoded_blob(n, base + 1, true);
     let id = store_blob(client, genesis, &extended, true).await;
@@ -277,7 +281,10 @@ async fn assert_matches_chain(
         assert_eq!(indexed.node_id, chain.node_id);
         assert_eq!(indexed.weight, chain.weight);
         assert_eq!(indexed.shards, chain.shards);
-        assert_eq!(indexed.details.public_key, hex::encode(&chain.public_key.bytes));
+        assert_eq!(
+            indexed.details.public_key,
+            hex::encode(&chain.public_key.bytes)
+        );
         let node = genesis
             .nodes
             .iter()
@@ -299,7 +306,11 @@ async fn chain_events(client: &WalrusSuiClient, end: u64) -> u64 {
     let mut n = 0u64;
     loop {
         let checkpoint = follower.next().await.unwrap();
-        n += checkpoint.events.iter().filter(|e| e.event.is_some()).count() as u64;
+        n += checkpoint
+            .events
+            .iter()
+            .filter(|e| e.event.is_some())
+            .count() as u64;
         if checkpoint.sequence_number + 1 >= end {
             return n;
         }
@@ -346,7 +357,10 @@ async fn indexes_the_blob_lifecycle(backend: Backend) {
     let tip = wait_caught_up(&store, &user).await;
     assert_matches_chain(&store, &user, &genesis, &owner, &work).await;
     let meta = store.meta().await.unwrap();
-    assert_eq!(meta.events_applied, chain_events(&user, meta.next_checkpoint).await);
+    assert_eq!(
+        meta.events_applied,
+        chain_events(&user, meta.next_checkpoint).await
+    );
     assert!(meta.next_checkpoint > tip);
     task.abort();
     let _ = task.await;
@@ -397,7 +411,10 @@ async fn survives_kills_mid_batch(backend: Backend) {
     // Nothing lost, nothing applied twice: the event count equals the chain's, and every
     // answer equals the uninterrupted reference's at the same cursor.
     let meta = store.meta().await.unwrap();
-    assert_eq!(meta.events_applied, chain_events(&user, meta.next_checkpoint).await);
+    assert_eq!(
+        meta.events_applied,
+        chain_events(&user, meta.next_checkpoint).await
+    );
     tokio::time::timeout(Duration::from_secs(60), async {
         while reference.meta().await.unwrap().next_checkpoint < meta.next_checkpoint {
             tokio::time::sleep(Duration::from_millis(50)).await;
@@ -424,7 +441,10 @@ async fn survives_kills_mid_batch(backend: Backend) {
         store.blobs_by_owner(&owner).await.unwrap(),
         reference.blobs_by_owner(&owner).await.unwrap()
     );
-    assert_eq!(store.nodes().await.unwrap(), reference.nodes().await.unwrap());
+    assert_eq!(
+        store.nodes().await.unwrap(),
+        reference.nodes().await.unwrap()
+    );
     devnet.shutdown().await;
 }
 
@@ -472,8 +492,7 @@ async fn indexes_stakes_and_epoch_changes(backend: Backend) {
     retry_until_ok(|| user.initiate_epoch_change()).await;
     for node in &genesis.nodes {
         let operator = reader(&devnet).with_wallet(Wallet::new(node.operator.key().unwrap()));
-        let faucet =
-            reader(&devnet).with_wallet(Wallet::new(genesis.faucet.key().unwrap()));
+        let faucet = reader(&devnet).with_wallet(Wallet::new(genesis.faucet.key().unwrap()));
         faucet
             .transfer_sui(node.operator.address, SUI)
             .await
@@ -527,10 +546,18 @@ async fn indexes_stakes_and_epoch_changes(backend: Backend) {
             .collect::<Vec<_>>()
     );
     for reward in store.rewards(epoch).await.unwrap() {
-        assert!(genesis.nodes.iter().any(|n| to_object_id(n.node_id) == reward.node_id));
+        assert!(
+            genesis
+                .nodes
+                .iter()
+                .any(|n| to_object_id(n.node_id) == reward.node_id)
+        );
     }
     let meta = store.meta().await.unwrap();
-    assert_eq!(meta.events_applied, chain_events(&user, meta.next_checkpoint).await);
+    assert_eq!(
+        meta.events_applied,
+        chain_events(&user, meta.next_checkpoint).await
+    );
     task.abort();
     let _ = task.await;
     devnet.shutdown().await;

@@ -133,11 +133,18 @@ async fn serves_the_api(database_url: String) {
     let epoch = health["current_epoch"].as_u64().unwrap();
 
     // Blob status by ID; unknown IDs 404, malformed 400, both with JSON errors.
-    let (status, body) = get(&service.base, &format!("/v1/blobs/{}", registration.blob_id)).await;
+    let (status, body) = get(
+        &service.base,
+        &format!("/v1/blobs/{}", registration.blob_id),
+    )
+    .await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["status"], "registered");
     assert_eq!(body["permanent_count"], 1);
-    assert_eq!(body["objects"][0]["object_id"], blob.object_ref.id.to_string());
+    assert_eq!(
+        body["objects"][0]["object_id"],
+        blob.object_ref.id.to_string()
+    );
     assert_eq!(body["objects"][0]["owner"], owner);
     let (status, body) = get(&service.base, &format!("/v1/blobs/{}", BlobId([5; 32]))).await;
     assert_eq!(status, 404);

@@ -87,103 +87,278 @@ fn chain() -> Vec<CheckpointChanges> {
         }),
     );
     registered.context = EventContext::Node(details(3));
-    let mut renamed = event(BOB, E::NodeParametersUpdated(NodeParametersUpdated {
-        epoch: 1,
-        node_id: oid(3),
-    }));
+    let mut renamed = event(
+        BOB,
+        E::NodeParametersUpdated(NodeParametersUpdated {
+            epoch: 1,
+            node_id: oid(3),
+        }),
+    );
     let mut new_details = details(3);
     new_details.name = "renamed".into();
     renamed.context = EventContext::Node(new_details);
     vec![
-        checkpoint(0, vec![
-            start,
-            event(BOB, E::PricesUpdated(PricesUpdated { epoch: 1, storage_price: 5, write_price: 7 })),
-        ]),
-        checkpoint(1, vec![
-            event(ALICE, E::BlobRegistered(BlobRegistered {
-                epoch: 1, blob_id: bid(1), size: 100, encoding_type: 1, end_epoch: 5,
-                deletable: false, object_id: oid(11),
-            })),
-            event(ALICE, E::BlobRegistered(BlobRegistered {
-                epoch: 1, blob_id: bid(1), size: 100, encoding_type: 1, end_epoch: 3,
-                deletable: true, object_id: oid(12),
-            })),
-            event(BOB, E::BlobRegistered(BlobRegistered {
-                epoch: 1, blob_id: bid(2), size: 7, encoding_type: 1, end_epoch: 4,
-                deletable: true, object_id: oid(13),
-            })),
-        ]),
-        checkpoint(2, vec![
-            event(ALICE, E::BlobCertified(BlobCertified {
-                epoch: 1, blob_id: bid(1), end_epoch: 5, deletable: false, object_id: oid(11),
-                is_extension: false,
-            })),
-            event(ALICE, E::BlobCertified(BlobCertified {
-                epoch: 1, blob_id: bid(1), end_epoch: 3, deletable: true, object_id: oid(12),
-                is_extension: false,
-            })),
-        ]),
+        checkpoint(
+            0,
+            vec![
+                start,
+                event(
+                    BOB,
+                    E::PricesUpdated(PricesUpdated {
+                        epoch: 1,
+                        storage_price: 5,
+                        write_price: 7,
+                    }),
+                ),
+            ],
+        ),
+        checkpoint(
+            1,
+            vec![
+                event(
+                    ALICE,
+                    E::BlobRegistered(BlobRegistered {
+                        epoch: 1,
+                        blob_id: bid(1),
+                        size: 100,
+                        encoding_type: 1,
+                        end_epoch: 5,
+                        deletable: false,
+                        object_id: oid(11),
+                    }),
+                ),
+                event(
+                    ALICE,
+                    E::BlobRegistered(BlobRegistered {
+                        epoch: 1,
+                        blob_id: bid(1),
+                        size: 100,
+                        encoding_type: 1,
+                        end_epoch: 3,
+                        deletable: true,
+                        object_id: oid(12),
+                    }),
+                ),
+                event(
+                    BOB,
+                    E::BlobRegistered(BlobRegistered {
+                        epoch: 1,
+                        blob_id: bid(2),
+                        size: 7,
+                        encoding_type: 1,
+                        end_epoch: 4,
+                        deletable: true,
+                        object_id: oid(13),
+                    }),
+                ),
+            ],
+        ),
+        checkpoint(
+            2,
+            vec![
+                event(
+                    ALICE,
+                    E::BlobCertified(BlobCertified {
+                        epoch: 1,
+                        blob_id: bid(1),
+                        end_epoch: 5,
+                        deletable: false,
+                        object_id: oid(11),
+                        is_extension: false,
+                    }),
+                ),
+                event(
+                    ALICE,
+                    E::BlobCertified(BlobCertified {
+                        epoch: 1,
+                        blob_id: bid(1),
+                        end_epoch: 3,
+                        deletable: true,
+                        object_id: oid(12),
+                        is_extension: false,
+                    }),
+                ),
+            ],
+        ),
         checkpoint(3, vec![]),
-        checkpoint(4, vec![
-            event(ALICE, E::BlobCertified(BlobCertified {
-                epoch: 1, blob_id: bid(1), end_epoch: 8, deletable: false, object_id: oid(11),
-                is_extension: true,
-            })),
-            event(ALICE, E::BlobDeleted(BlobDeleted {
-                epoch: 1, blob_id: bid(1), end_epoch: 3, object_id: oid(12), was_certified: true,
-            })),
-            event(BOB, E::BlobDeleted(BlobDeleted {
-                epoch: 1, blob_id: bid(2), end_epoch: 4, object_id: oid(13), was_certified: false,
-            })),
-            event(BOB, E::InvalidBlobID(InvalidBlobID { epoch: 1, blob_id: bid(9) })),
-            event(BOB, E::InvalidBlobID(InvalidBlobID { epoch: 2, blob_id: bid(9) })),
-        ]),
-        checkpoint(5, vec![
-            registered,
-            event(BOB, E::StakeDeposited(StakeDeposited {
-                epoch: 1, node_id: oid(1), staked_wal_id: oid(21), amount: 100,
-                activation_epoch: 2,
-            })),
-            event(BOB, E::StakeDeposited(StakeDeposited {
-                epoch: 1, node_id: oid(1), staked_wal_id: oid(22), amount: 50,
-                activation_epoch: 2,
-            })),
-            event(BOB, E::VotesUpdated(VotesUpdated {
-                epoch: 1, node_id: oid(3), storage_price: 11, write_price: 12,
-                node_capacity: 13,
-            })),
-        ]),
-        checkpoint(6, vec![
-            event(BOB, E::ShardsReceived(ShardsReceived { epoch: 1, shards: vec![0, 1, 2] })),
-            event(BOB, E::EpochChangeDone(EpochChangeDone { epoch: 1 })),
-            event(BOB, E::EpochParametersSelected(EpochParametersSelected { next_epoch: 2 })),
-        ]),
-        checkpoint(7, vec![
-            event(BOB, E::EpochChangeStart(EpochChangeStart { epoch: 2 })),
-            event(BOB, E::PoolRewarded(PoolRewarded {
-                epoch: 1, node_id: oid(1), reward: 10, commission: 1,
-            })),
-            event(BOB, E::PoolRewarded(PoolRewarded {
-                epoch: 1, node_id: oid(2), reward: 4, commission: 0,
-            })),
-            event(BOB, E::StakeWithdrawalRequested(StakeWithdrawalRequested {
-                epoch: 2, node_id: oid(1), staked_wal_id: oid(21), amount: 100,
-                withdraw_epoch: 3,
-            })),
-        ]),
-        checkpoint(8, vec![
-            event(BOB, E::StakeWithdrawn(StakeWithdrawn {
-                epoch: 3, node_id: oid(1), staked_wal_id: oid(21), amount: 100, rewards: 5,
-            })),
-            event(BOB, E::CommissionCollected(CommissionCollected {
-                epoch: 3, node_id: oid(1), amount: 1,
-            })),
-            event(BOB, E::CommissionRateSet(CommissionRateSet {
-                epoch: 3, node_id: oid(3), commission_rate: 700, effective_epoch: 5,
-            })),
-            event(BOB, E::NodeRetired(NodeRetired { epoch: 3, node_id: oid(2), withdraw_epoch: 4 })),
-            renamed,
-        ]),
+        checkpoint(
+            4,
+            vec![
+                event(
+                    ALICE,
+                    E::BlobCertified(BlobCertified {
+                        epoch: 1,
+                        blob_id: bid(1),
+                        end_epoch: 8,
+                        deletable: false,
+                        object_id: oid(11),
+                        is_extension: true,
+                    }),
+                ),
+                event(
+                    ALICE,
+                    E::BlobDeleted(BlobDeleted {
+                        epoch: 1,
+                        blob_id: bid(1),
+                        end_epoch: 3,
+                        object_id: oid(12),
+                        was_certified: true,
+                    }),
+                ),
+                event(
+                    BOB,
+                    E::BlobDeleted(BlobDeleted {
+                        epoch: 1,
+                        blob_id: bid(2),
+                        end_epoch: 4,
+                        object_id: oid(13),
+                        was_certified: false,
+                    }),
+                ),
+                event(
+                    BOB,
+                    E::InvalidBlobID(InvalidBlobID {
+                        epoch: 1,
+                        blob_id: bid(9),
+                    }),
+                ),
+                event(
+                    BOB,
+                    E::InvalidBlobID(InvalidBlobID {
+                        epoch: 2,
+                        blob_id: bid(9),
+                    }),
+                ),
+            ],
+        ),
+        checkpoint(
+            5,
+            vec![
+                registered,
+                event(
+                    BOB,
+                    E::StakeDeposited(StakeDeposited {
+                        epoch: 1,
+                        node_id: oid(1),
+                        staked_wal_id: oid(21),
+                        amount: 100,
+                        activation_epoch: 2,
+                    }),
+                ),
+                event(
+                    BOB,
+                    E::StakeDeposited(StakeDeposited {
+                        epoch: 1,
+                        node_id: oid(1),
+                        staked_wal_id: oid(22),
+                        amount: 50,
+                        activation_epoch: 2,
+                    }),
+                ),
+                event(
+                    BOB,
+                    E::VotesUpdated(VotesUpdated {
+                        epoch: 1,
+                        node_id: oid(3),
+                        storage_price: 11,
+                        write_price: 12,
+                        node_capacity: 13,
+                    }),
+                ),
+            ],
+        ),
+        checkpoint(
+            6,
+            vec![
+                event(
+                    BOB,
+                    E::ShardsReceived(ShardsReceived {
+                        epoch: 1,
+                        shards: vec![0, 1, 2],
+                    }),
+                ),
+                event(BOB, E::EpochChangeDone(EpochChangeDone { epoch: 1 })),
+                event(
+                    BOB,
+                    E::EpochParametersSelected(EpochParametersSelected { next_epoch: 2 }),
+                ),
+            ],
+        ),
+        checkpoint(
+            7,
+            vec![
+                event(BOB, E::EpochChangeStart(EpochChangeStart { epoch: 2 })),
+                event(
+                    BOB,
+                    E::PoolRewarded(PoolRewarded {
+                        epoch: 1,
+                        node_id: oid(1),
+                        reward: 10,
+                        commission: 1,
+                    }),
+                ),
+                event(
+                    BOB,
+                    E::PoolRewarded(PoolRewarded {
+                        epoch: 1,
+                        node_id: oid(2),
+                        reward: 4,
+                        commission: 0,
+                    }),
+                ),
+                event(
+                    BOB,
+                    E::StakeWithdrawalRequested(StakeWithdrawalRequested {
+                        epoch: 2,
+                        node_id: oid(1),
+                        staked_wal_id: oid(21),
+                        amount: 100,
+                        withdraw_epoch: 3,
+                    }),
+                ),
+            ],
+        ),
+        checkpoint(
+            8,
+            vec![
+                event(
+                    BOB,
+                    E::StakeWithdrawn(StakeWithdrawn {
+                        epoch: 3,
+                        node_id: oid(1),
+                        staked_wal_id: oid(21),
+                        amount: 100,
+                        rewards: 5,
+                    }),
+                ),
+                event(
+                    BOB,
+                    E::CommissionCollected(CommissionCollected {
+                        epoch: 3,
+                        node_id: oid(1),
+                        amount: 1,
+                    }),
+                ),
+                event(
+                    BOB,
+                    E::CommissionRateSet(CommissionRateSet {
+                        epoch: 3,
+                        node_id: oid(3),
+                        commission_rate: 700,
+                        effective_epoch: 5,
+                    }),
+                ),
+                event(
+                    BOB,
+                    E::NodeRetired(NodeRetired {
+                        epoch: 3,
+                        node_id: oid(2),
+                        withdraw_epoch: 4,
+                    }),
+                ),
+                renamed,
+            ],
+        ),
     ]
 }
 
@@ -222,10 +397,7 @@ async fn snapshot(store: &AnyStore) -> Snapshot {
         invalid: store.invalid_epoch(bid(9)).await.unwrap(),
         alice: store.blobs_by_owner(ALICE).await.unwrap(),
         bob: store.blobs_by_owner(BOB).await.unwrap(),
-        epochs: vec![
-            store.epoch(1).await.unwrap(),
-            store.epoch(2).await.unwrap(),
-        ],
+        epochs: vec![store.epoch(1).await.unwrap(), store.epoch(2).await.unwrap()],
         latest: store.latest_epoch().await.unwrap(),
         committees: vec![
             store.committee(1).await.unwrap(),
@@ -339,7 +511,9 @@ async fn replay_is_a_no_op_and_gaps_are_errors(backend: Backend) {
     let store = fresh_store(backend, dir.path()).await;
     // One checkpoint per transaction, then the whole chain again, then overlapping batches.
     for c in &chain {
-        apply_checkpoints(&store, std::slice::from_ref(c)).await.unwrap();
+        apply_checkpoints(&store, std::slice::from_ref(c))
+            .await
+            .unwrap();
     }
     let once = snapshot(&store).await;
     let again = apply_checkpoints(&store, &chain).await.unwrap();
@@ -361,7 +535,13 @@ async fn replay_is_a_no_op_and_gaps_are_errors(backend: Backend) {
     let before = snapshot(&gapped).await;
     let error = apply_checkpoints(&gapped, &chain[3..]).await.unwrap_err();
     assert!(
-        matches!(error, StoreError::Gap { expected: 2, got: 3 }),
+        matches!(
+            error,
+            StoreError::Gap {
+                expected: 2,
+                got: 3
+            }
+        ),
         "{error:?}"
     );
     assert_eq!(snapshot(&gapped).await, before);
@@ -389,10 +569,18 @@ async fn a_failure_mid_batch_leaves_nothing(backend: Backend) {
         .await
         .unwrap_err();
         assert!(matches!(error, StoreError::Injected(n) if n == fail_after));
-        assert_eq!(snapshot(&store).await, before, "failure after {fail_after} events");
+        assert_eq!(
+            snapshot(&store).await,
+            before,
+            "failure after {fail_after} events"
+        );
         // Restart: the whole batch again.
         apply_checkpoints(&store, &chain).await.unwrap();
-        assert_eq!(snapshot(&store).await, reference, "failure after {fail_after} events");
+        assert_eq!(
+            snapshot(&store).await,
+            reference,
+            "failure after {fail_after} events"
+        );
     }
 }
 

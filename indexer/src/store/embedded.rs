@@ -12,8 +12,7 @@ use walrus_core::{BlobId, Epoch, ObjectId};
 
 use super::{Store, StoreError, StoreTx};
 use crate::model::{
-    BlobObject, CommitteeMember, EpochInfo, IndexerMeta, NodeInfo, PoolInfo, RewardInfo,
-    StakeInfo,
+    BlobObject, CommitteeMember, EpochInfo, IndexerMeta, NodeInfo, PoolInfo, RewardInfo, StakeInfo,
 };
 
 /// The keyspaces, by index.
@@ -241,7 +240,12 @@ impl EmbeddedTx<'_> {
         }
     }
 
-    fn put<T: Serialize>(&mut self, space: Space, key: Vec<u8>, value: &T) -> Result<(), StoreError> {
+    fn put<T: Serialize>(
+        &mut self,
+        space: Space,
+        key: Vec<u8>,
+        value: &T,
+    ) -> Result<(), StoreError> {
         self.writes.insert((space, key), Some(encode(value)?));
         Ok(())
     }

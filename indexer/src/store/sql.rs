@@ -252,8 +252,12 @@ static SELECT_BLOB: LazyLock<String> =
     LazyLock::new(|| format!("SELECT {} FROM blob_objects", BLOB_COLUMNS.join(", ")));
 static SELECT_EPOCH: LazyLock<String> =
     LazyLock::new(|| format!("SELECT {} FROM epochs", EPOCH_COLUMNS.join(", ")));
-static SELECT_MEMBER: LazyLock<String> =
-    LazyLock::new(|| format!("SELECT {} FROM committee_members", MEMBER_COLUMNS.join(", ")));
+static SELECT_MEMBER: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "SELECT {} FROM committee_members",
+        MEMBER_COLUMNS.join(", ")
+    )
+});
 static SELECT_NODE: LazyLock<String> =
     LazyLock::new(|| format!("SELECT {} FROM nodes", NODE_COLUMNS.join(", ")));
 static SELECT_POOL: LazyLock<String> =
@@ -651,10 +655,11 @@ impl Store for SqlStore {
     }
 
     async fn invalid_epoch(&self, id: BlobId) -> Result<Option<Epoch>, StoreError> {
-        let row: Option<(i64,)> = sqlx::query_as("SELECT epoch FROM invalid_blobs WHERE blob_id = $1")
-            .bind(id.to_string())
-            .fetch_optional(&self.pool)
-            .await?;
+        let row: Option<(i64,)> =
+            sqlx::query_as("SELECT epoch FROM invalid_blobs WHERE blob_id = $1")
+                .bind(id.to_string())
+                .fetch_optional(&self.pool)
+                .await?;
         row.map(|(e,)| unsigned(e, "epoch")).transpose()
     }
 
