@@ -55,13 +55,12 @@ pub fn process_checkpoint(
         working: &'a mut BTreeMap<BlobId, BlobInfo>,
         blob_id: BlobId,
     ) -> Result<&'a mut BlobInfo, StoreError> {
-        if !working.contains_key(&blob_id) {
-            let info = store.blob_info(&blob_id)?.unwrap_or_default();
-            working.insert(blob_id, info);
+        match working.entry(blob_id) {
+            std::collections::btree_map::Entry::Occupied(entry) => Ok(entry.into_mut()),
+            std::collections::btree_map::Entry::Vacant(entry) => {
+                Ok(entry.insert(store.blob_info(&blob_id)?.unwrap_or_default()))
+            }
         }
-        working
-            .get_mut(&blob_id)
-            .ok_or_else(|| StoreError::Engine("blob info vanished".into()))
     }
     for envelope in &checkpoint.events {
         let Some(event) = &envelope.event else {
@@ -264,7 +263,7 @@ mod tests {
     fn envelope(event: ContractEvent, index: u32) -> EventEnvelope {
         EventEnvelope {
             checkpoint: Some(1),
-            tx_digest: Digest::new([index as u8; 32]),
+            tx_digest: Digest::new([u8::try_from(index).expect("small index"); 32]),
             event_index: index,
             package_id: None,
             module: "system".into(),

@@ -58,6 +58,9 @@ fn bad_request(status: ApiStatus, reason: &str, message: impl Into<String>) -> A
     ApiError::new(status, reason, message)
 }
 
+/// Everything buffered for one blob: its metadata and `(pair, axis, BCS bytes)` slivers.
+pub type PendingBlob = (Option<BlobMetadata>, Vec<(SliverPairIndex, Axis, Vec<u8>)>);
+
 /// Uploads received with `?pending=true` before the blob's registration was seen.
 #[derive(Debug, Default)]
 pub struct PendingUploads {
@@ -71,10 +74,7 @@ impl PendingUploads {
     }
 
     /// Removes and returns everything buffered for `blob_id`.
-    pub fn take(
-        &mut self,
-        blob_id: &BlobId,
-    ) -> (Option<BlobMetadata>, Vec<(SliverPairIndex, Axis, Vec<u8>)>) {
+    pub fn take(&mut self, blob_id: &BlobId) -> PendingBlob {
         let metadata = self.metadata.remove(blob_id);
         let keys: Vec<_> = self
             .slivers
@@ -271,10 +271,7 @@ impl NodeInner {
     }
 
     /// Takes everything buffered for a blob that just got registered.
-    pub fn take_pending(
-        &self,
-        blob_id: &BlobId,
-    ) -> (Option<BlobMetadata>, Vec<(SliverPairIndex, Axis, Vec<u8>)>) {
+    pub fn take_pending(&self, blob_id: &BlobId) -> PendingBlob {
         self.pending
             .lock()
             .map(|mut pending| pending.take(blob_id))
@@ -885,7 +882,7 @@ impl NodeInner {
                 owned_shard_status: detail,
                 read_only: other.len(),
             },
-            shard_detail: detailed.then(|| ShardHealthInfo {
+            shard_detail: detailed.then_some(ShardHealthInfo {
                 owned: owned_entries,
                 other,
             }),

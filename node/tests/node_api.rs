@@ -16,9 +16,7 @@ use walrus_core::{
     },
     messages::{SliverAxis, SyncShardMsg, SyncShardRequest},
 };
-use walrus_node_api::{
-    BlobStatus, NodeApiError, StoreOutcome, StoredOnNodeStatus, reason, routes,
-};
+use walrus_node_api::{BlobStatus, NodeApiError, StoreOutcome, StoredOnNodeStatus, reason, routes};
 
 const N_SHARDS: u16 = 10;
 
@@ -41,13 +39,26 @@ async fn store_flow_conformance_and_recovery() {
     let client = network.client(0);
     let (code, why) = reason_of(client.get_metadata(&unknown).await);
     assert_eq!((code, why.as_str()), (404, reason::METADATA_NOT_FOUND));
-    assert!(client.get_metadata(&unknown).await.unwrap_err().is_not_found());
-    assert_eq!(client.blob_status(&unknown).await.unwrap(), BlobStatus::Nonexistent);
+    assert!(
+        client
+            .get_metadata(&unknown)
+            .await
+            .unwrap_err()
+            .is_not_found()
+    );
+    assert_eq!(
+        client.blob_status(&unknown).await.unwrap(),
+        BlobStatus::Nonexistent
+    );
     assert_eq!(
         client.metadata_status(&unknown).await.unwrap(),
         StoredOnNodeStatus::Nonexistent
     );
-    let (code, why) = reason_of(client.get_sliver_primary(&unknown, SliverPairIndex(0)).await);
+    let (code, why) = reason_of(
+        client
+            .get_sliver_primary(&unknown, SliverPairIndex(0))
+            .await,
+    );
     assert_eq!((code, why.as_str()), (404, reason::SLIVER_NOT_FOUND));
     let (code, why) = reason_of(client.get_permanent_confirmation(&unknown).await);
     assert_eq!((code, why.as_str()), (400, reason::NOT_REGISTERED));
@@ -136,7 +147,11 @@ async fn store_flow_conformance_and_recovery() {
         (400, reason::INVALID_METADATA.to_owned())
     );
     assert_eq!(
-        put_raw(metadata_url.clone(), vec![0; 64 + 66 * usize::from(N_SHARDS) + 1]).await,
+        put_raw(
+            metadata_url.clone(),
+            vec![0; 64 + 66 * usize::from(N_SHARDS) + 1]
+        )
+        .await,
         (413, reason::BODY_TOO_LARGE.to_owned())
     );
     let wrong_type = http
@@ -173,11 +188,7 @@ async fn store_flow_conformance_and_recovery() {
     if own_pairs.len() > 1 {
         let (code, why) = reason_of(
             client
-                .put_sliver_primary(
-                    &blob_id,
-                    own_pairs[1],
-                    &sliver_pair.primary,
-                )
+                .put_sliver_primary(&blob_id, own_pairs[1], &sliver_pair.primary)
                 .await,
         );
         assert_eq!((code, why.as_str()), (400, reason::SLIVER_INDEX_MISMATCH));
@@ -218,7 +229,10 @@ async fn store_flow_conformance_and_recovery() {
     );
     assert_eq!((code, why.as_str()), (400, reason::INDEX_OUT_OF_RANGE));
     let bad_path = http
-        .get(format!("{}v1/blobs/not-a-blob-id/status", client.base_url()))
+        .get(format!(
+            "{}v1/blobs/not-a-blob-id/status",
+            client.base_url()
+        ))
         .send()
         .await
         .unwrap();
@@ -311,7 +325,10 @@ async fn store_flow_conformance_and_recovery() {
         &routes::recovery_symbols(&blob_id)[1..]
     );
     let response = http
-        .get(format!("{symbols_url}?id={}-0&proofAxis=primary", pair.get()))
+        .get(format!(
+            "{symbols_url}?id={}-0&proofAxis=primary",
+            pair.get()
+        ))
         .send()
         .await
         .unwrap();
@@ -343,7 +360,12 @@ async fn store_flow_conformance_and_recovery() {
         }
         out
     };
-    let need = usize::from(encoded.metadata.config().n_symbols_for_recovery(Axis::Primary));
+    let need = usize::from(
+        encoded
+            .metadata
+            .config()
+            .n_symbols_for_recovery(Axis::Primary),
+    );
     let proof = InconsistencyProof::<Primary> {
         target_sliver_index: target,
         recovery_symbols: primary_symbols.into_iter().take(need).collect(),
@@ -355,7 +377,12 @@ async fn store_flow_conformance_and_recovery() {
         client.base_url(),
         &routes::inconsistency_proof(&blob_id, Axis::Primary)[1..]
     );
-    let response = http.post(proof_url).body(vec![1u8, 2]).send().await.unwrap();
+    let response = http
+        .post(proof_url)
+        .body(vec![1u8, 2])
+        .send()
+        .await
+        .unwrap();
     assert_eq!(response.status().as_u16(), 400);
 
     // ===== Health and metrics.
@@ -364,7 +391,11 @@ async fn store_flow_conformance_and_recovery() {
     assert_eq!(health.shard_summary.owned, network.shards_of(0).len());
     assert_eq!(
         health.public_key,
-        network.genesis.nodes[0].bls_key_pair().unwrap().public_key().clone()
+        network.genesis.nodes[0]
+            .bls_key_pair()
+            .unwrap()
+            .public_key()
+            .clone()
     );
     assert!(health.shard_detail.is_some());
 
@@ -400,7 +431,10 @@ async fn store_flow_conformance_and_recovery() {
     assert_eq!((code, why.as_str()), (403, reason::REQUEST_UNAUTHORIZED));
     let (code, why) = reason_of(
         client
-            .sync_shard(&request(shard_0, epoch + 1).sign(&key_0), key_0.public_key())
+            .sync_shard(
+                &request(shard_0, epoch + 1).sign(&key_0),
+                key_0.public_key(),
+            )
             .await,
     );
     assert_eq!((code, why.as_str()), (400, reason::INVALID_EPOCH));
@@ -409,7 +443,10 @@ async fn store_flow_conformance_and_recovery() {
             .sync_shard(&request(shard_0, epoch).sign(&key_1), key_0.public_key())
             .await,
     );
-    assert_eq!((code, why.as_str()), (400, reason::MESSAGE_VERIFICATION_FAILED));
+    assert_eq!(
+        (code, why.as_str()),
+        (400, reason::MESSAGE_VERIFICATION_FAILED)
+    );
     let synced = client
         .sync_shard(&request(shard_0, epoch).sign(&key_0), key_0.public_key())
         .await
@@ -421,7 +458,9 @@ async fn store_flow_conformance_and_recovery() {
     assert_eq!(
         synced[0].1,
         walrus_core::encoding::Sliver::Primary(
-            encoded.sliver_pairs[expected_pair.as_usize()].primary.clone()
+            encoded.sliver_pairs[expected_pair.as_usize()]
+                .primary
+                .clone()
         )
     );
     let unauthenticated = http

@@ -43,7 +43,10 @@ fn spawn_node(config_path: &std::path::Path) -> KillOnDrop {
 }
 
 async fn wait_healthy(client: &NodeClient) {
-    wait_for("the node to serve", 60, || async { client.health().await.is_ok() }).await;
+    wait_for("the node to serve", 60, || async {
+        client.health().await.is_ok()
+    })
+    .await;
 }
 
 #[test]
@@ -95,7 +98,12 @@ async fn sigkill_during_upload_keeps_confirmed_slivers() {
 
     let user = funded_client(&network.devnet, 41).await;
     let blobs: Vec<_> = (0..3u8)
-        .map(|seed| encode(N_SHARDS, &blob_bytes(20_000 + usize::from(seed) * 1000, seed)))
+        .map(|seed| {
+            encode(
+                N_SHARDS,
+                &blob_bytes(20_000 + usize::from(seed) * 1000, seed),
+            )
+        })
         .collect();
     for encoded in &blobs {
         register(&user, encoded, false, 3).await;
@@ -106,7 +114,10 @@ async fn sigkill_during_upload_keeps_confirmed_slivers() {
     // Fully upload and confirm the first two blobs.
     for encoded in &blobs[..2] {
         upload(&network, 3, encoded).await;
-        client.get_permanent_confirmation(encoded.blob_id()).await.unwrap();
+        client
+            .get_permanent_confirmation(encoded.blob_id())
+            .await
+            .unwrap();
     }
     // Start uploading the third and kill the node in the middle.
     let third = &blobs[2];
@@ -116,7 +127,11 @@ async fn sigkill_during_upload_keeps_confirmed_slivers() {
         .unwrap();
     let pairs = pairs_on(third, N_SHARDS, &network.shards_of(3));
     client
-        .put_sliver_primary(third.blob_id(), pairs[0], &third.sliver_pairs[pairs[0].as_usize()].primary)
+        .put_sliver_primary(
+            third.blob_id(),
+            pairs[0],
+            &third.sliver_pairs[pairs[0].as_usize()].primary,
+        )
         .await
         .unwrap();
     process.0.kill().unwrap();
@@ -141,7 +156,10 @@ async fn sigkill_during_upload_keeps_confirmed_slivers() {
                 &encoded.sliver_pairs[pair.as_usize()].secondary
             );
         }
-        client.get_permanent_confirmation(encoded.blob_id()).await.unwrap();
+        client
+            .get_permanent_confirmation(encoded.blob_id())
+            .await
+            .unwrap();
     }
     // The interrupted upload resumes where it stopped.
     assert_eq!(
@@ -152,7 +170,10 @@ async fn sigkill_during_upload_keeps_confirmed_slivers() {
         StoredOnNodeStatus::Stored
     );
     upload(&network, 3, third).await;
-    client.get_permanent_confirmation(third.blob_id()).await.unwrap();
+    client
+        .get_permanent_confirmation(third.blob_id())
+        .await
+        .unwrap();
     // The metrics endpoint is off in local configs; the REST API answered throughout.
     let _ = tokio::time::timeout(Duration::from_secs(30), network.shutdown()).await;
 }

@@ -10,7 +10,9 @@ use tokio::net::TcpListener;
 use walrus_core::{
     BlobId, ShardIndex, SliverPairIndex,
     encoding::{EncodedBlob, EncodingConfig, encode_with_metadata},
-    messages::{BlobPersistenceConfirmation, BlobPersistenceType, ConfirmationCertificate, SignedMessage},
+    messages::{
+        BlobPersistenceConfirmation, BlobPersistenceType, ConfirmationCertificate, SignedMessage,
+    },
 };
 use walrus_devnet::{Devnet, DevnetConfig, DevnetHandle, GenesisInfo};
 use walrus_node::{NodeConfig, NodeHandle};
@@ -180,7 +182,10 @@ pub async fn funded_client(devnet: &DevnetHandle, seed: u8) -> WalrusSuiClient {
         .with_wallet(Wallet::new(devnet.genesis().faucet.key().unwrap()));
     let user = Wallet::from_seed([seed; 32]);
     faucet.transfer_sui(user.address(), 10 * SUI).await.unwrap();
-    faucet.transfer_wal(user.address(), 100 * WAL).await.unwrap();
+    faucet
+        .transfer_wal(user.address(), 100 * WAL)
+        .await
+        .unwrap();
     WalrusSuiClient::new(sui_config(devnet))
         .unwrap()
         .with_wallet(user)
@@ -228,7 +233,10 @@ where
 {
     let deadline = tokio::time::Instant::now() + Duration::from_secs(secs);
     while !check().await {
-        assert!(tokio::time::Instant::now() < deadline, "timed out waiting for {what}");
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "timed out waiting for {what}"
+        );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }
@@ -246,7 +254,11 @@ pub async fn wait_registered(network: &Network, i: usize, blob_id: &BlobId) {
 }
 
 /// The sliver pairs stored on `shards` for this blob.
-pub fn pairs_on(encoded: &EncodedBlob, n_shards: u16, shards: &[ShardIndex]) -> Vec<SliverPairIndex> {
+pub fn pairs_on(
+    encoded: &EncodedBlob,
+    n_shards: u16,
+    shards: &[ShardIndex],
+) -> Vec<SliverPairIndex> {
     shards
         .iter()
         .map(|s| s.to_pair_index(n_shards, encoded.blob_id()))
@@ -297,7 +309,9 @@ pub async fn certify(
         let confirmation = match blob_type {
             BlobPersistenceType::Permanent => client.get_permanent_confirmation(&blob_id).await,
             BlobPersistenceType::Deletable { object_id } => {
-                client.get_deletable_confirmation(&blob_id, &object_id).await
+                client
+                    .get_deletable_confirmation(&blob_id, &object_id)
+                    .await
             }
         }
         .unwrap();
