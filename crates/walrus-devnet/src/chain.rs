@@ -66,6 +66,9 @@ pub struct Chain {
 /// A signed transaction submitted for execution.
 pub type Submission = (Transaction, Vec<UserSignature>);
 
+/// The result of a batch: one result per submission and the sealed checkpoint, if any.
+pub type BatchOutcome = (Vec<Result<Executed, TxError>>, Option<CheckpointRecord>);
+
 impl std::fmt::Debug for Chain {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Chain")
@@ -494,7 +497,7 @@ impl Chain {
         &mut self,
         batch: Vec<Submission>,
         now_ms: u64,
-    ) -> Result<(Vec<Result<Executed, TxError>>, Option<CheckpointRecord>), TxError> {
+    ) -> Result<BatchOutcome, TxError> {
         self.pending.clear();
         let seq = self.latest.summary.sequence_number + 1;
         let mut results: Vec<Result<Executed, TxError>> = Vec::with_capacity(batch.len());
