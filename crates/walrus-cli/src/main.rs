@@ -67,6 +67,9 @@ enum Command {
     GenerateKey(commands::GenerateKeyArgs),
     /// Run a whole local Walrus network.
     Local(local::LocalArgs),
+    /// A component of `walrus local` (started by it; not for direct use).
+    #[command(subcommand, hide = true)]
+    Component(local::ComponentCommand),
 }
 
 fn main() -> ExitCode {
@@ -115,6 +118,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::BlobId(args) => commands::blob_id(&context, &args),
         Command::Daemon(args) => commands::daemon(&context, args).await,
         Command::GenerateKey(args) => commands::generate_key(&context, &args),
-        Command::Local(args) => local::run(args).await,
+        Command::Local(args) => local::run(args, context.json).await,
+        Command::Component(command) => local::run_component(command).await,
     }
 }
