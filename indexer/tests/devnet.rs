@@ -582,25 +582,19 @@ macro_rules! backend_tests {
 
 backend_tests!(indexes_the_blob_lifecycle, survives_kills_mid_batch);
 
-macro_rules! ignored_backend_tests {
-    ($reason:literal, $($name:ident),* $(,)?) => {
-        mod ignored {
+macro_rules! staking_backend_tests {
+    ($($name:ident),* $(,)?) => {
+        mod staking {
             mod sqlite {
                 $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                  #[ignore = $reason]
                   async fn $name() { super::super::$name(super::super::Backend::Sqlite).await })*
             }
             mod postgres {
                 $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                  #[ignore = $reason]
                   async fn $name() { super::super::$name(super::super::Backend::Postgres).await })*
             }
         }
     };
 }
 
-ignored_backend_tests!(
-    "devnet: `walrus::staking` (stake_with_pool, voting_end, initiate_epoch_change, \
-     epoch_sync_done) is not executed natively yet",
-    indexes_stakes_and_epoch_changes,
-);
+staking_backend_tests!(indexes_stakes_and_epoch_changes);

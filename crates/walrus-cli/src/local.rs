@@ -323,10 +323,10 @@ async fn start_and_serve(
     let client = walrus_sdk::config::ClientConfig::new(client_sui);
     let client_yaml = client.to_yaml_string()?;
     write_file(&paths.client_config(), &client_yaml)?;
-    if args.write_default_config {
-        if let Some(default) = walrus_sdk::config::ClientConfig::default_path() {
-            write_file(&default, &client_yaml)?;
-        }
+    if args.write_default_config
+        && let Some(default) = walrus_sdk::config::ClientConfig::default_path()
+    {
+        write_file(&default, &client_yaml)?;
     }
 
     // 3. Storage nodes.

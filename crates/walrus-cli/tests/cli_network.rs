@@ -63,7 +63,13 @@ async fn store_read_and_manage_with_json_output() {
 
     let file = dir.join("hello.bin");
     std::fs::write(&file, content(12_345)).unwrap();
-    let stored = json_of(&walrus(&network, &["store", path_str(&file), "--epochs", "2", "--json"]).await);
+    let stored = json_of(
+        &walrus(
+            &network,
+            &["store", path_str(&file), "--epochs", "2", "--json"],
+        )
+        .await,
+    );
     let blob_id = stored["blobId"].as_str().unwrap().to_owned();
     let object_id = stored["newlyCreated"]["blobObject"]["id"]
         .as_str()
@@ -74,7 +80,11 @@ async fn store_read_and_manage_with_json_output() {
 
     // The blob ID agrees with `walrus blob-id` for the committee's shard count.
     let offline = json_of(
-        &walrus(&network, &["blob-id", path_str(&file), "--n-shards", "10", "--json"]).await,
+        &walrus(
+            &network,
+            &["blob-id", path_str(&file), "--n-shards", "10", "--json"],
+        )
+        .await,
     );
     assert_eq!(offline["blobId"], blob_id.as_str());
 
@@ -82,7 +92,13 @@ async fn store_read_and_manage_with_json_output() {
     assert!(again["alreadyCertified"].is_object(), "{again}");
 
     let out = dir.join("out.bin");
-    let read = json_of(&walrus(&network, &["read", &blob_id, "--out", path_str(&out), "--json"]).await);
+    let read = json_of(
+        &walrus(
+            &network,
+            &["read", &blob_id, "--out", path_str(&out), "--json"],
+        )
+        .await,
+    );
     assert_eq!(read["size"], 12_345);
     assert_eq!(std::fs::read(&out).unwrap(), content(12_345));
     // Raw bytes on stdout without --out.
@@ -100,7 +116,18 @@ async fn store_read_and_manage_with_json_output() {
     assert_eq!(list.as_array().unwrap().len(), 1);
 
     let extended = json_of(
-        &walrus(&network, &["extend", "--blob-obj-id", &object_id, "--epochs", "2", "--json"]).await,
+        &walrus(
+            &network,
+            &[
+                "extend",
+                "--blob-obj-id",
+                &object_id,
+                "--epochs",
+                "2",
+                "--json",
+            ],
+        )
+        .await,
     );
     let end = extended["storage"]["endEpoch"].as_u64().unwrap();
     assert_eq!(
@@ -116,10 +143,22 @@ async fn store_read_and_manage_with_json_output() {
     assert_one_line_error(&output, "permanent");
 
     let deletable = json_of(
-        &walrus(&network, &["store", path_str(&file), "--deletable", "--json"]).await,
+        &walrus(
+            &network,
+            &["store", path_str(&file), "--deletable", "--json"],
+        )
+        .await,
     );
-    let deletable_id = deletable["newlyCreated"]["blobObject"]["id"].as_str().unwrap();
-    let deleted = json_of(&walrus(&network, &["delete", "--blob-obj-id", deletable_id, "--json"]).await);
+    let deletable_id = deletable["newlyCreated"]["blobObject"]["id"]
+        .as_str()
+        .unwrap();
+    let deleted = json_of(
+        &walrus(
+            &network,
+            &["delete", "--blob-obj-id", deletable_id, "--json"],
+        )
+        .await,
+    );
     assert_eq!(deleted["deletedBlobObject"], deletable_id);
 }
 
@@ -129,15 +168,37 @@ async fn encryption_with_key_files_and_passphrases() {
     let dir = network.dir.path();
     let key = dir.join("key");
     let other = dir.join("other-key");
-    json_of(&walrus(&network, &["generate-key", "--out", path_str(&key), "--json"]).await);
-    json_of(&walrus(&network, &["generate-key", "--out", path_str(&other), "--json"]).await);
+    json_of(
+        &walrus(
+            &network,
+            &["generate-key", "--out", path_str(&key), "--json"],
+        )
+        .await,
+    );
+    json_of(
+        &walrus(
+            &network,
+            &["generate-key", "--out", path_str(&other), "--json"],
+        )
+        .await,
+    );
     let output = walrus(&network, &["generate-key", "--out", path_str(&key)]).await;
     assert_one_line_error(&output, "key file");
 
     let file = dir.join("secret.txt");
     std::fs::write(&file, b"attack at dawn").unwrap();
     let stored = json_of(
-        &walrus(&network, &["store", path_str(&file), "--key-file", path_str(&key), "--json"]).await,
+        &walrus(
+            &network,
+            &[
+                "store",
+                path_str(&file),
+                "--key-file",
+                path_str(&key),
+                "--json",
+            ],
+        )
+        .await,
     );
     assert_eq!(stored["encrypted"], true);
     let blob_id = stored["blobId"].as_str().unwrap();
@@ -155,7 +216,14 @@ async fn encryption_with_key_files_and_passphrases() {
     // Passphrase from an environment variable.
     let stored = tokio::process::Command::new(env!("CARGO_BIN_EXE_walrus"))
         .args(["--config", path_str(&network.config_path)])
-        .args(["store", path_str(&file), "--passphrase-env", "WALRUS_TEST_PASS", "--json", "--force"])
+        .args([
+            "store",
+            path_str(&file),
+            "--passphrase-env",
+            "WALRUS_TEST_PASS",
+            "--json",
+            "--force",
+        ])
         .env("WALRUS_TEST_PASS", "open sesame")
         .output()
         .await
@@ -183,7 +251,11 @@ async fn encryption_with_key_files_and_passphrases() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn errors_are_one_line() {
     let network = start_network(HONEST).await;
-    let output = walrus(&network, &["read", "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"]).await;
+    let output = walrus(
+        &network,
+        &["read", "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"],
+    )
+    .await;
     assert_one_line_error(&output, "does not exist");
     let output = walrus(&network, &["read", "not-a-blob-id"]).await;
     assert_eq!(output.status.code(), Some(2), "clap usage error");
@@ -208,7 +280,14 @@ async fn daemon_publisher_and_aggregator() {
     let network = start_network(HONEST).await;
     let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_walrus"))
         .args(["--config", path_str(&network.config_path)])
-        .args(["daemon", "--bind", "127.0.0.1:0", "--max-body-size", "100000", "--json"])
+        .args([
+            "daemon",
+            "--bind",
+            "127.0.0.1:0",
+            "--max-body-size",
+            "100000",
+            "--json",
+        ])
         .stdout(std::process::Stdio::piped())
         .kill_on_drop(true)
         .spawn()
@@ -233,7 +312,11 @@ async fn daemon_publisher_and_aggregator() {
     let blob_id = blob["blobId"].as_str().unwrap();
     let object_id = blob["id"].as_str().unwrap();
 
-    let response = http.get(format!("{base}/v1/blobs/{blob_id}")).send().await.unwrap();
+    let response = http
+        .get(format!("{base}/v1/blobs/{blob_id}"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(response.status(), 200);
     assert_eq!(response.bytes().await.unwrap(), data);
 
@@ -273,12 +356,18 @@ async fn daemon_publisher_and_aggregator() {
         .unwrap();
     assert_eq!(response.status(), 413);
     let response = http
-        .get(format!("{base}/v1/blobs/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"))
+        .get(format!(
+            "{base}/v1/blobs/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"
+        ))
         .send()
         .await
         .unwrap();
     assert_eq!(response.status(), 404);
-    let response = http.get(format!("{base}/v1/blobs/bad!id")).send().await.unwrap();
+    let response = http
+        .get(format!("{base}/v1/blobs/bad!id"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(response.status(), 400);
     let api: Value = http
         .get(format!("{base}/v1/api"))

@@ -722,9 +722,6 @@ async fn checkpoint_follower_delivers_events_and_resumes_after_restart() {
 }
 
 #[tokio::test]
-#[ignore = "devnet: `DevnetHandle::shutdown` does not end open checkpoint subscriptions; their \
-            tasks keep the chain and its fjall store alive, so restarting from the same data dir \
-            in the same process fails with `FjallError: Locked`"]
 async fn live_follower_rides_through_a_devnet_restart_on_the_same_port() {
     let dir = tempfile::tempdir().unwrap();
     let devnet = start(dir.path()).await;

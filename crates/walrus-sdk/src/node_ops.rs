@@ -110,7 +110,7 @@ pub(crate) async fn status_from_nodes(
             None => weights.push((status, weight)),
         }
     }
-    weights.sort_by(|a, b| b.0.cmp(&a.0));
+    weights.sort_by_key(|b| std::cmp::Reverse(b.0));
     // A status is supported by every node that reports it or a higher one of the same kind is
     // not assumed: only exact matches count.
     let status = weights

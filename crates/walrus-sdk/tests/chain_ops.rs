@@ -56,8 +56,14 @@ async fn list_extend_transfer_and_delete() {
         .iter()
         .map(|b| b["blobId"].as_str().unwrap())
         .collect();
-    assert!(ids.contains(&permanent.blob_id().to_string().as_str()), "{ids:?}");
-    assert!(ids.contains(&deletable.blob_id().to_string().as_str()), "{ids:?}");
+    assert!(
+        ids.contains(&permanent.blob_id().to_string().as_str()),
+        "{ids:?}"
+    );
+    assert!(
+        ids.contains(&deletable.blob_id().to_string().as_str()),
+        "{ids:?}"
+    );
 
     let object = permanent.object_id().unwrap();
     let before = client
@@ -97,8 +103,6 @@ async fn list_extend_transfer_and_delete() {
 }
 
 #[tokio::test]
-#[ignore = "devnet: blob attributes (`blob::insert_or_update_metadata_pair`) are not executed \
-            natively yet (helper A is adding them)"]
 async fn blob_attributes() {
     let network = start_network(HONEST).await;
     let client = &network.client;
@@ -125,7 +129,6 @@ async fn blob_attributes() {
 }
 
 #[tokio::test]
-#[ignore = "devnet: `walrus::staking` is not executed natively yet (helper A is adding it)"]
 async fn stake_and_withdraw() {
     let network = start_network(HONEST).await;
     let client = &network.client;

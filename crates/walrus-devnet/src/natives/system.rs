@@ -246,13 +246,14 @@ pub fn advance_epoch(
     let n_shards = u128::from(inner.committee.n_shards);
     let mut node_ids = Vec::new();
     let mut payouts = Vec::new();
-    if n_shards > 0 {
-        for member in &inner.committee.members {
-            let amount = u64::try_from(total * u128::from(member.weight) / n_shards)
-                .map_err(|_| arithmetic())?;
-            node_ids.push(member.node_id);
-            payouts.push(split_value(&mut rewards, amount)?);
-        }
+    for member in &inner.committee.members {
+        // No shards, no payouts (the Move code skips the loop for an empty committee).
+        let Some(share) = (total * u128::from(member.weight)).checked_div(n_shards) else {
+            break;
+        };
+        let amount = u64::try_from(share).map_err(|_| arithmetic())?;
+        node_ids.push(member.node_id);
+        payouts.push(split_value(&mut rewards, amount)?);
     }
     join_value(
         &mut ring_lookup_mut(&mut inner, 0)?.rewards_to_distribute.value,

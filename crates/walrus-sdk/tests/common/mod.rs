@@ -244,7 +244,7 @@ async fn get_sliver(
     corrupted.into_response()
 }
 
-async fn confirm(app: &NodeApp, blob_id: &str, blob_type: BlobPersistenceType) -> Response {
+fn confirm(app: &NodeApp, blob_id: &str, blob_type: BlobPersistenceType) -> Response {
     if app.behaviour() == Behaviour::Down {
         return down();
     }
@@ -264,7 +264,7 @@ async fn permanent_confirmation(
     State(app): State<NodeApp>,
     Path(blob_id): Path<String>,
 ) -> Response {
-    confirm(&app, &blob_id, BlobPersistenceType::Permanent).await
+    confirm(&app, &blob_id, BlobPersistenceType::Permanent)
 }
 
 async fn deletable_confirmation(
@@ -272,7 +272,7 @@ async fn deletable_confirmation(
     Path((blob_id, object_id)): Path<(String, String)>,
 ) -> Response {
     let object_id: ObjectId = object_id.parse().unwrap();
-    confirm(&app, &blob_id, BlobPersistenceType::Deletable { object_id }).await
+    confirm(&app, &blob_id, BlobPersistenceType::Deletable { object_id })
 }
 
 async fn blob_status(State(app): State<NodeApp>) -> Response {
@@ -389,7 +389,8 @@ pub async fn start_network(behaviours: [Behaviour; 4]) -> Network {
             .layer(axum::extract::DefaultBodyLimit::disable())
             .with_state(app);
         // `NodeClient` currently sends `//v1/...` for base URLs without a path; accept it.
-        let service = tower::Layer::layer(&tower::util::MapRequestLayer::new(merge_slashes), router);
+        let service =
+            tower::Layer::layer(&tower::util::MapRequestLayer::new(merge_slashes), router);
         tokio::spawn(async move {
             axum::serve(
                 listener,
