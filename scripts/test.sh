@@ -22,6 +22,9 @@ if ! cargo fmt --version >/dev/null 2>&1 || ! cargo clippy --version >/dev/null 
     rustup component add rustfmt clippy
 fi
 
+# A fresh CI clone gains nothing from incremental compilation, and its caches cost gigabytes.
+export CARGO_INCREMENTAL="${CARGO_INCREMENTAL:-0}"
+
 log "cargo fmt --check"
 cargo fmt --all -- --check
 
@@ -64,8 +67,9 @@ log "cargo test (every crate; test vectors are read from ../shared/vectors)"
 out="$(mktemp)"
 trap 'rm -f "$out"' EXIT
 status=0
-cargo test --workspace 2>&1 | tee "$out" || status=$?
+cargo test --workspace --no-fail-fast 2>&1 | tee "$out" || status=$?
 # One closing line over every test binary (cargo's own last line is a crate's doc tests).
 awk '/^test result:/ { p += $4; f += $6; i += $8 }
      END { printf "walrus: %d passed, %d failed, %d skipped\n", p, f, i }' "$out"
+du -sh target 2>/dev/null | sed 's/^/build directory: /' >&2 || true
 exit "$status"
