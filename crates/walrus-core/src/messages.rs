@@ -9,6 +9,8 @@
 //! - [`InvalidBlobIdMsg`] (`INVALID_BLOB_ID`, 2): a node attests that a blob is inconsistent.
 //! - [`SyncShardMsg`] (`SYNC_SHARD`, 3): a node requests slivers of a shard from another node.
 //! - [`ProofOfPossessionMsg`] (`PROOF_OF_POSSESSION`, 0): a node proves it owns its BLS key.
+//! - [`ChallengeVerdictMsg`] (`CHALLENGE_VERDICT`, 16, ours): a challenger's verdict on whether
+//!   a node answered its storage challenges.
 //!
 //! A [`SignedMessage`] pairs the serialized bytes with one signature, and a
 //! [`ProtocolMessageCertificate`] pairs them with an aggregate signature and the signer
@@ -22,6 +24,7 @@ use crate::{bft, ids::Epoch};
 
 mod bytes_serde;
 pub mod certificate;
+pub mod challenge;
 pub mod invalid_blob_id;
 pub mod proof_of_possession;
 pub mod signed;
@@ -30,9 +33,10 @@ pub mod sync_shard;
 
 pub use certificate::{
     BitmapError, CertificateBuildError, CertificateDecodeError, CertificateVerificationError,
-    ConfirmationCertificate, InvalidBlobCertificate, ProtocolMessageCertificate,
+    ChallengeVerdictCertificate, ConfirmationCertificate, InvalidBlobCertificate, ProtocolMessageCertificate,
     signers_from_bitmap, signers_to_bitmap,
 };
+pub use challenge::{ChallengeVerdict, ChallengeVerdictMsg, SignedChallengeVerdict};
 pub use invalid_blob_id::{InvalidBlobIdAttestation, InvalidBlobIdMsg, SignedInvalidBlobIdMsg};
 pub use proof_of_possession::{
     ProofOfPossessionBody, ProofOfPossessionMsg, SignedProofOfPossession,
@@ -64,6 +68,8 @@ impl IntentType {
     pub const DENY_LIST_BLOB_DELETED: Self = Self(5);
     /// A protocol-version update.
     pub const PROTOCOL_VERSION: Self = Self(6);
+    /// A storage-challenge verdict (ours; not in the reference system).
+    pub const CHALLENGE_VERDICT: Self = Self(16);
 }
 
 impl fmt::Display for IntentType {

@@ -61,6 +61,7 @@ impl StoreOptions {
 #[serde(rename_all = "camelCase")]
 pub enum ResourceOperation {
     /// New storage was bought.
+    #[serde(rename_all = "camelCase")]
     RegisterFromScratch {
         /// Encoded length paid for.
         encoded_length: u64,
@@ -68,11 +69,13 @@ pub enum ResourceOperation {
         epochs_ahead: u32,
     },
     /// An owned `Storage` resource was used.
+    #[serde(rename_all = "camelCase")]
     ReuseStorage {
         /// Encoded length.
         encoded_length: u64,
     },
     /// An owned, registered but uncertified `Blob` object was completed.
+    #[serde(rename_all = "camelCase")]
     ReuseRegistration {
         /// Encoded length.
         encoded_length: u64,
@@ -84,6 +87,7 @@ pub enum ResourceOperation {
 #[serde(rename_all = "camelCase")]
 pub enum StoreResult {
     /// The blob was uploaded and certified.
+    #[serde(rename_all = "camelCase")]
     NewlyCreated {
         /// The certified object.
         blob_object: BlobObjectInfo,
@@ -552,5 +556,61 @@ fn describe(member: &Member) -> String {
         format!("node {}", member.node_id)
     } else {
         format!("node {} ({})", member.name, member.network_address)
+    }
+}
+
+#[cfg(test)]
+mod json_shape_tests {
+    use super::*;
+    use crate::client::StorageInfo;
+
+    /// The store result serialises in the reference client's camelCase shape, fields of struct
+    /// variants included (`newlyCreated.blobObject.id`, `resourceOperation.registerFromScratch`).
+    #[test]
+    fn store_result_json_is_camel_case_throughout() {
+        let result = StoreResult::NewlyCreated {
+            blob_object: BlobObjectInfo {
+                id: ObjectId([1; ObjectId::LENGTH]),
+                registered_epoch: 3,
+                blob_id: BlobId([2; BlobId::LENGTH]),
+                size: 12_345,
+                encoding_type: "RS2".to_owned(),
+                certified_epoch: Some(3),
+                storage: StorageInfo {
+                    id: ObjectId([3; ObjectId::LENGTH]),
+                    start_epoch: 3,
+                    end_epoch: 5,
+                    storage_size: 1_000,
+                },
+                deletable: false,
+            },
+            resource_operation: ResourceOperation::RegisterFromScratch {
+                encoded_length: 1_000,
+                epochs_ahead: 2,
+            },
+            cost: 7,
+        };
+        let json = serde_json::to_value(&result).expect("serialises");
+        let created = &json["newlyCreated"];
+        assert_eq!(
+            created["blobObject"]["id"],
+            ObjectId([1; ObjectId::LENGTH]).to_string()
+        );
+        assert_eq!(created["blobObject"]["certifiedEpoch"], 3);
+        assert_eq!(created["blobObject"]["storage"]["endEpoch"], 5);
+        assert_eq!(
+            created["resourceOperation"]["registerFromScratch"]["epochsAhead"],
+            2
+        );
+        assert_eq!(created["cost"], 7);
+
+        let already = StoreResult::AlreadyCertified {
+            blob_id: BlobId([2; BlobId::LENGTH]),
+            object_id: None,
+            end_epoch: 9,
+        };
+        let json = serde_json::to_value(&already).expect("serialises");
+        assert_eq!(json["alreadyCertified"]["endEpoch"], 9);
+        assert!(json["alreadyCertified"]["objectId"].is_null());
     }
 }

@@ -205,6 +205,9 @@ pub type ConfirmationCertificate = ProtocolMessageCertificate<BlobPersistenceCon
 /// correct node: `3w >= n + 1`).
 pub type InvalidBlobCertificate = ProtocolMessageCertificate<InvalidBlobIdAttestation>;
 
+/// A certificate of a storage-challenge verdict (quorum of challengers, target excluded on chain).
+pub type ChallengeVerdictCertificate = ProtocolMessageCertificate<super::ChallengeVerdict>;
+
 /// The TypeScript-SDK layout of a certificate: the signature is a length-prefixed vector.
 #[derive(Serialize, Deserialize)]
 struct SdkCertificate {
