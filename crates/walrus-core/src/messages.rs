@@ -33,8 +33,8 @@ pub mod sync_shard;
 
 pub use certificate::{
     BitmapError, CertificateBuildError, CertificateDecodeError, CertificateVerificationError,
-    ChallengeVerdictCertificate, ConfirmationCertificate, InvalidBlobCertificate, ProtocolMessageCertificate,
-    signers_from_bitmap, signers_to_bitmap,
+    ChallengeVerdictCertificate, ConfirmationCertificate, InvalidBlobCertificate,
+    ProtocolMessageCertificate, signers_from_bitmap, signers_to_bitmap,
 };
 pub use challenge::{ChallengeVerdict, ChallengeVerdictMsg, SignedChallengeVerdict};
 pub use invalid_blob_id::{InvalidBlobIdAttestation, InvalidBlobIdMsg, SignedInvalidBlobIdMsg};
