@@ -166,6 +166,23 @@ public struct PoolRewarded has copy, drop {
     commission: u64,
 }
 
+// === Storage challenge events (new) ===
+
+/// A quorum certificate recorded the challenge verdict on `node_id` for `epoch`.
+public struct ChallengeVerdictRecorded has copy, drop {
+    epoch: u32,
+    node_id: ID,
+    passed: bool,
+}
+
+/// The pool of `node_id` lost `amount` FROST of its active stake after repeated failing
+/// challenge verdicts; `epoch` is the epoch whose close triggered the slash.
+public struct NodeSlashed has copy, drop {
+    epoch: u32,
+    node_id: ID,
+    amount: u64,
+}
+
 // === Emitters (package-internal) ===
 
 public(package) fun emit_blob_registered(
@@ -305,4 +322,12 @@ public(package) fun emit_stake_withdrawn(
 
 public(package) fun emit_pool_rewarded(epoch: u32, node_id: ID, reward: u64, commission: u64) {
     event::emit(PoolRewarded { epoch, node_id, reward, commission });
+}
+
+public(package) fun emit_challenge_verdict_recorded(epoch: u32, node_id: ID, passed: bool) {
+    event::emit(ChallengeVerdictRecorded { epoch, node_id, passed });
+}
+
+public(package) fun emit_node_slashed(epoch: u32, node_id: ID, amount: u64) {
+    event::emit(NodeSlashed { epoch, node_id, amount });
 }

@@ -10,9 +10,11 @@
 ///    movement) and the next parameters (prices at the shard-weighted 2/3 point of the next
 ///    committee's votes, capacity at the largest value a quorum voted for). Emits
 ///    `EpochParametersSelected`.
-/// 2. `initiate_epoch_change`, once the full epoch has passed: pays the ending epoch's storage fees
-///    to the ending committee's pools by shard weight, advances the `System` and every affected pool
-///    to the next epoch, and emits `EpochChangeStart` (and `PricesUpdated`).
+/// 2. `initiate_epoch_change`, once the full epoch has passed: closes the epoch's storage
+///    challenges, pays the ending epoch's storage fees to the ending committee's pools by shard
+///    weight scaled by their challenge pass rate, slashes the pools of nodes that failed too many
+///    epochs in a row (`NodeSlashed`), advances the `System` and every affected pool to the next
+///    epoch, and emits `EpochChangeStart` (and `PricesUpdated`).
 /// 3. `epoch_sync_done`, by each new committee member once it holds its shards: at a quorum of
 ///    shards the change is done (`EpochChangeDone`); the next epoch's timer starts then.
 ///
@@ -379,7 +381,12 @@ public fun voting_end(self: &mut Staking, clock: &Clock) {
 /// epoch's start), pays the ending epoch's fees to its committee's pools, installs the next
 /// committee in the `System` and here, advances the pools, and emits `EpochChangeStart` (the
 /// `System` emits `PricesUpdated`).
-public fun initiate_epoch_change(self: &mut Staking, system: &mut System, clock: &Clock) {
+public fun initiate_epoch_change(
+    self: &mut Staking,
+    system: &mut System,
+    clock: &Clock,
+    ctx: &mut TxContext,
+) {
     let inner = self.inner_mut();
     let now = clock.timestamp_ms();
     let state = inner.epoch_state;
@@ -403,16 +410,24 @@ public fun initiate_epoch_change(self: &mut Staking, system: &mut System, clock:
         bls_aggregate::new_bls_committee_member(*pool.node_info().public_key(), weight, node_id)
     });
     let bls_committee = bls_aggregate::new_bls_committee(new_epoch, members);
-    let (paid_nodes, mut rewards) = system.advance_epoch(
+    let (paid_nodes, mut rewards, to_slash) = system.advance_epoch(
         bls_committee,
         params.total_capacity_size,
         params.storage_price_per_unit_size,
         params.write_price_per_unit_size,
+        ctx,
     );
 
-    // Pay the ending committee and advance its pools.
+    // Slash the pools whose nodes failed their challenges too often (before the exchange rate of
+    // the new epoch is recorded), pay the ending committee and advance its pools.
+    let slash_bps = system.slash_bps();
     rewards.reverse();
     paid_nodes.do_ref!(|node_id| {
+        if (to_slash.contains(node_id)) {
+            let slashed = inner.pools.borrow_mut(*node_id).slash(slash_bps);
+            system.record_slash(slashed);
+            events::emit_node_slashed(new_epoch - 1, *node_id, slashed);
+        };
         let reward = rewards.pop_back();
         let amount = reward.value();
         let commission = inner.pools.borrow_mut(*node_id).advance_epoch(new_epoch, reward);

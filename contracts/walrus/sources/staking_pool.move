@@ -193,15 +193,40 @@ public(package) fun withdraw(
     };
     let withdraw_epoch = staked_wal.withdraw_epoch();
     assert!(withdraw_epoch <= current_epoch, EWithdrawEpochNotReached);
-    let rewards = self.calculate_rewards(
-        staked_wal.value(),
-        staked_wal.activation_epoch(),
-        withdraw_epoch,
-    );
-    let paid = if (rewards > self.rewards_pool.value()) self.rewards_pool.value() else rewards;
+    let principal = staked_wal.value();
+    let value = self.stake_value(principal, staked_wal.activation_epoch(), withdraw_epoch);
     let mut balance = staked_wal.into_balance();
+    if (value < principal) {
+        // Slashed below the principal: the shortfall stays in the pool, owned by nobody (burned).
+        self.rewards_pool.join(balance.split(principal - value));
+        return (balance, 0)
+    };
+    let rewards = value - principal;
+    let paid = if (rewards > self.rewards_pool.value()) self.rewards_pool.value() else rewards;
     balance.join(self.rewards_pool.split(paid));
     (balance, paid)
+}
+
+/// What `principal` staked from `activation_epoch` is worth at `withdraw_epoch`: below the
+/// principal if the pool was slashed by more than it earned.
+public fun stake_value(
+    self: &StakingPool,
+    principal: u64,
+    activation_epoch: u32,
+    withdraw_epoch: u32,
+): u64 {
+    let shares = to_shares(&self.exchange_rate_at(activation_epoch), principal);
+    to_wal(&self.exchange_rate_at(withdraw_epoch), shares)
+}
+
+/// Slashes `slash_bps` basis points of the pool's active WAL. The exchange rate recorded at the
+/// next `advance_epoch` carries the loss, so every stake counted now redeems for less. Returns the
+/// slashed amount.
+public(package) fun slash(self: &mut StakingPool, slash_bps: u16): u64 {
+    let amount = (self.wal_balance as u128) * (slash_bps as u128) / (N_BASIS_POINTS as u128);
+    let amount = amount as u64;
+    self.wal_balance = self.wal_balance - amount;
+    amount
 }
 
 /// The rewards of `principal` staked from `activation_epoch` to `withdraw_epoch`.

@@ -18,6 +18,7 @@ use sui::dynamic_field;
 use wal::wal::WAL;
 use walrus::blob::Blob;
 use walrus::bls_aggregate::{Self, BlsCommittee};
+use walrus::challenges::{Self, ChallengeState};
 use walrus::encoding;
 use walrus::events;
 use walrus::storage_accounting::{Self, FutureAccountingRingBuffer};
@@ -43,6 +44,8 @@ public struct SystemStateInnerV1 has store {
     write_price_per_unit_size: u64,
     /// Reserved capacity and collected fees per future epoch.
     future_accounting: FutureAccountingRingBuffer,
+    /// Storage challenges: the epoch's seed, verdicts and node histories.
+    challenges: ChallengeState,
 }
 
 /// The current version of the system state layout.
@@ -74,6 +77,10 @@ const EInvalidResourceSize: u64 = 7;
 const EInvalidStartEpoch: u64 = 8;
 /// There is no committee yet (genesis), so nothing can be bought.
 const ENoCommittee: u64 = 9;
+/// The challenge verdict's target is not a member of the current committee.
+const ENotCommitteeMember: u64 = 10;
+/// The challenge verdict's target is among its signers (a node cannot judge itself).
+const ESelfChallenge: u64 = 11;
 
 // === Creation ===
 
@@ -92,6 +99,7 @@ public(package) fun create_empty(max_epochs_ahead: u32, ctx: &mut TxContext): ID
         storage_price_per_unit_size: MAX_PRICE,
         write_price_per_unit_size: MAX_PRICE,
         future_accounting: storage_accounting::ring_new(0, max_epochs_ahead),
+        challenges: challenges::new(0, ctx),
     };
     dynamic_field::add(&mut system.id, VERSION, inner);
     let id = object::id(&system);
@@ -254,6 +262,37 @@ public fun invalidate_blob_id(
     blob_id
 }
 
+// === Storage challenges ===
+
+/// Records the challenge verdict on `target` for the current `epoch`, certified by a quorum of
+/// the current committee that does not include `target`: the signers signed
+/// `challenges::verdict_message_bytes(epoch, target, passed)`. Only the current epoch's verdicts
+/// are accepted (they are settled when the epoch ends), at most one per node. Emits
+/// `ChallengeVerdictRecorded`.
+public fun submit_challenge_verdict(
+    self: &mut System,
+    epoch: u32,
+    target: ID,
+    passed: bool,
+    signature: vector<u8>,
+    signers_bitmap: vector<u8>,
+) {
+    assert!(epoch == self.epoch(), EInvalidIdEpoch);
+    let inner = self.inner_mut();
+    let index = inner.committee.members().find_index!(|m| m.node_id() == target);
+    assert!(index.is_some(), ENotCommitteeMember);
+    let index = index.destroy_some();
+    let byte_index = index / 8;
+    let target_signed =
+        byte_index < signers_bitmap.length() &&
+        (signers_bitmap[byte_index] >> ((index % 8) as u8)) & 1 == 1;
+    assert!(!target_signed, ESelfChallenge);
+    let message = challenges::verdict_message_bytes(epoch, target, passed);
+    let certified = inner.committee.verify_quorum_in_epoch(signature, signers_bitmap, message);
+    assert!(certified.cert_epoch() == epoch, EInvalidIdEpoch);
+    inner.challenges.record_verdict(epoch, target, passed);
+}
+
 /// Adds a subsidy spread evenly over the next `epochs_ahead` epochs (the remainder goes to the
 /// current epoch). Anyone may call this.
 public fun add_subsidy(self: &mut System, subsidy: Coin<WAL>, epochs_ahead: u32) {
@@ -302,6 +341,12 @@ public fun max_epochs_ahead(self: &System): u32 {
 /// The current committee.
 public fun committee(self: &System): &BlsCommittee { &self.inner().committee }
 
+/// The storage challenge state.
+public fun challenges(self: &System): &ChallengeState { &self.inner().challenges }
+
+/// The seed of the current epoch's storage challenges.
+public fun challenge_seed(self: &System): vector<u8> { self.inner().challenges.seed() }
+
 /// The future accounting ring buffer.
 public fun future_accounting(self: &System): &FutureAccountingRingBuffer {
     &self.inner().future_accounting
@@ -340,17 +385,20 @@ public fun storage_units_from_size(size: u64): u64 {
 
 // === Epoch change (called by `walrus::staking`) ===
 
-/// Ends the current epoch: pops its accounting slot, pays its fees to the ending committee's
-/// members pro rata to their shards (the rounding remainder rolls over to the new epoch), installs
-/// `new_committee`, the capacity and the prices, and emits `PricesUpdated`. Returns the paid node
-/// IDs and their rewards, in committee order.
+/// Ends the current epoch: pops its accounting slot, closes the epoch's storage challenges, pays
+/// its fees to the ending committee's members pro rata to their shards, each share scaled by the
+/// fraction the member keeps after a failing verdict (the withheld part and the rounding remainder
+/// roll over to the new epoch), installs `new_committee`, the capacity and the prices, and emits
+/// `PricesUpdated`. Returns the paid node IDs and their rewards, in committee order, and the
+/// nodes to slash.
 public(package) fun advance_epoch(
     self: &mut System,
     new_committee: BlsCommittee,
     new_capacity: u64,
     storage_price: u64,
     write_price: u64,
-): (vector<ID>, vector<Balance<WAL>>) {
+    ctx: &TxContext,
+): (vector<ID>, vector<Balance<WAL>>, vector<ID>) {
     let inner = self.inner_mut();
     let old_epoch = inner.committee.epoch();
     assert!(new_committee.epoch() == old_epoch + 1, EIncorrectCommittee);
@@ -359,13 +407,18 @@ public(package) fun advance_epoch(
     let mut rewards = popped.unwrap_balance();
     let total = rewards.value() as u128;
     let n_shards = inner.committee.n_shards() as u128;
+    let members = inner.committee.members().map_ref!(|member| member.node_id());
+    let (keep_bps, to_slash) = inner.challenges.close_epoch(&members, old_epoch, ctx);
     let mut node_ids = vector[];
     let mut payouts = vector[];
     if (n_shards > 0) {
+        let mut i = 0;
         inner.committee.members().do_ref!(|member| {
-            let amount = total * (member.weight() as u128) / n_shards;
+            let share = total * (member.weight() as u128) / n_shards;
+            let amount = share * (keep_bps[i] as u128) / 10_000;
             node_ids.push_back(member.node_id());
             payouts.push_back(rewards.split(amount as u64));
+            i = i + 1;
         });
     };
     inner.future_accounting.ring_lookup_mut(0).rewards_balance().join(rewards);
@@ -376,7 +429,15 @@ public(package) fun advance_epoch(
     inner.storage_price_per_unit_size = storage_price;
     inner.write_price_per_unit_size = write_price;
     events::emit_prices_updated(old_epoch + 1, storage_price, write_price);
-    (node_ids, payouts)
+    (node_ids, payouts, to_slash)
+}
+
+/// The slash fraction in basis points (called by `walrus::staking` when it slashes).
+public(package) fun slash_bps(self: &System): u16 { self.inner().challenges.params().slash_bps() }
+
+/// Adds `amount` to the slashed total (called by `walrus::staking` after a slash).
+public(package) fun record_slash(self: &mut System, amount: u64) {
+    self.inner_mut().challenges.add_slashed(amount);
 }
 
 // === Internal ===
@@ -414,6 +475,7 @@ public fun new_for_test(
         storage_price_per_unit_size: storage_price,
         write_price_per_unit_size: write_price,
         future_accounting: storage_accounting::ring_new(epoch, max_epochs_ahead),
+        challenges: challenges::new(epoch, ctx),
     };
     dynamic_field::add(&mut system.id, VERSION, inner);
     system

@@ -166,3 +166,28 @@ fun short_network_key_fails() {
     );
     abort
 }
+
+#[test]
+fun slash_lowers_the_value_of_existing_stake() {
+    let ctx = &mut tx_context::dummy();
+    let mut pool = new_pool(0, ctx);
+    let mut alice = pool.stake(balance::create_for_testing(10 * ONE_WAL), 1, ctx);
+    pool.advance_epoch(1, balance::zero());
+    // 10% of the active WAL, before the epoch-2 rate is recorded.
+    assert_eq!(pool.slash(1_000), ONE_WAL);
+    pool.advance_epoch(2, balance::zero());
+    assert_eq!(pool.wal_balance(), 9 * ONE_WAL);
+    assert_eq!(pool.stake_value(10 * ONE_WAL, 1, 2), 9 * ONE_WAL);
+    // New stake after the slash is not affected.
+    let bob = pool.stake(balance::create_for_testing(ONE_WAL), 3, ctx);
+    pool.request_withdraw(&mut alice, 2, 3);
+    pool.advance_epoch(3, balance::zero());
+    assert_eq!(pool.wal_balance(), ONE_WAL);
+    let (paid, rewards) = pool.withdraw(alice, 3, false);
+    assert_eq!(rewards, 0);
+    assert_eq!(paid.destroy_for_testing(), 9 * ONE_WAL);
+    // The shortfall stays locked in the pool.
+    assert_eq!(pool.rewards_amount(), ONE_WAL);
+    destroy(bob);
+    pool.destroy_for_test();
+}

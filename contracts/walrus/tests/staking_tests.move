@@ -78,7 +78,13 @@ fun setup(
 }
 
 /// Runs `voting_end` and `initiate_epoch_change` at the earliest allowed times.
-fun change_epoch(staking: &mut Staking, system: &mut System, clock: &mut Clock, done_at: u64) {
+fun change_epoch(
+    staking: &mut Staking,
+    system: &mut System,
+    clock: &mut Clock,
+    done_at: u64,
+    ctx: &mut TxContext,
+) {
     let epoch = staking.epoch();
     if (epoch == 0) {
         clock.set_for_testing(EPOCH_ZERO);
@@ -87,7 +93,7 @@ fun change_epoch(staking: &mut Staking, system: &mut System, clock: &mut Clock, 
     };
     staking.voting_end(clock);
     if (epoch > 0) clock.set_for_testing(done_at + EPOCH);
-    staking.initiate_epoch_change(system, clock);
+    staking.initiate_epoch_change(system, clock, ctx);
 }
 
 /// Nodes 0 and 1 (8 of 10 shards) report sync at `time`.
@@ -116,7 +122,7 @@ fun genesis_selects_committee_and_prices() {
     // Capacity votes scaled by 10 / shards: 10M, 10M, 2.5M, 2.5M; a quorum voted at least 2.5M.
     assert_eq!(params.params_total_capacity_size(), 2_500_000);
 
-    staking.initiate_epoch_change(&mut system, &clock);
+    staking.initiate_epoch_change(&mut system, &clock, ctx);
     assert_eq!(staking.epoch(), 1);
     assert_eq!(system.epoch(), 1);
     assert_eq!(system.n_shards(), N_SHARDS);
@@ -141,7 +147,7 @@ fun genesis_selects_committee_and_prices() {
 fun sync_quorum_completes_epoch_change() {
     let ctx = &mut tx_context::dummy();
     let (mut staking, mut system, mut clock, mut caps, stakes) = setup(ctx);
-    change_epoch(&mut staking, &mut system, &mut clock, 0);
+    change_epoch(&mut staking, &mut system, &mut clock, 0, ctx);
     clock.set_for_testing(2_000);
     staking.epoch_sync_done(&mut caps[2], 1, &clock);
     assert_eq!(event::events_by_type<EpochChangeDone>().length(), 0);
@@ -163,12 +169,12 @@ fun sync_quorum_completes_epoch_change() {
 fun fees_reach_stakers_and_operator() {
     let ctx = &mut tx_context::dummy();
     let (mut staking, mut system, mut clock, mut caps, mut stakes) = setup(ctx);
-    change_epoch(&mut staking, &mut system, &mut clock, 0);
+    change_epoch(&mut staking, &mut system, &mut clock, 0, ctx);
     sync(&mut staking, &mut caps, &mut clock, 2_000);
 
     // 1_000 FROST of fees for epoch 1, paid by shards 4, 4, 1, 1 at epoch 2.
     system.add_subsidy(test_utils::mint_frost(1_000, ctx), 1);
-    change_epoch(&mut staking, &mut system, &mut clock, 2_000);
+    change_epoch(&mut staking, &mut system, &mut clock, 2_000, ctx);
     assert_eq!(staking.epoch(), 2);
     assert_eq!(event::events_by_type<PoolRewarded>().length(), 4);
     let pool = staking.pool(caps[0].node_id());
@@ -185,7 +191,7 @@ fun fees_reach_stakers_and_operator() {
     staking.request_withdraw_stake(&mut alice);
     assert_eq!(alice.withdraw_epoch(), 3);
     sync(&mut staking, &mut caps, &mut clock, 13_000);
-    change_epoch(&mut staking, &mut system, &mut clock, 13_000);
+    change_epoch(&mut staking, &mut system, &mut clock, 13_000, ctx);
     let coin = staking.withdraw_stake(alice, ctx);
     assert_eq!(coin.value(), 1_000 * ONE_WAL + 360);
     assert_eq!(event::events_by_type<StakeWithdrawn>().length(), 1);
@@ -202,11 +208,11 @@ fun fees_reach_stakers_and_operator() {
 fun retired_node_leaves_the_next_committee() {
     let ctx = &mut tx_context::dummy();
     let (mut staking, mut system, mut clock, mut caps, stakes) = setup(ctx);
-    change_epoch(&mut staking, &mut system, &mut clock, 0);
+    change_epoch(&mut staking, &mut system, &mut clock, 0, ctx);
     sync(&mut staking, &mut caps, &mut clock, 2_000);
     staking.retire_node(&caps[3]);
     assert!(!staking.active_set().contains(caps[3].node_id()));
-    change_epoch(&mut staking, &mut system, &mut clock, 2_000);
+    change_epoch(&mut staking, &mut system, &mut clock, 2_000, ctx);
     assert!(!staking.committee().contains(&caps[3].node_id()));
     assert_eq!(staking.committee().n_shards(), 10);
     destroy(caps);
@@ -246,7 +252,7 @@ fun initiate_before_voting_end_fails() {
     let ctx = &mut tx_context::dummy();
     let (mut staking, mut system, mut clock, _caps, _stakes) = setup(ctx);
     clock.set_for_testing(EPOCH_ZERO);
-    staking.initiate_epoch_change(&mut system, &clock);
+    staking.initiate_epoch_change(&mut system, &clock, ctx);
     abort
 }
 
@@ -254,11 +260,11 @@ fun initiate_before_voting_end_fails() {
 fun initiate_before_epoch_end_fails() {
     let ctx = &mut tx_context::dummy();
     let (mut staking, mut system, mut clock, mut caps, _stakes) = setup(ctx);
-    change_epoch(&mut staking, &mut system, &mut clock, 0);
+    change_epoch(&mut staking, &mut system, &mut clock, 0, ctx);
     sync(&mut staking, &mut caps, &mut clock, 2_000);
     clock.set_for_testing(2_000 + EPOCH / 2);
     staking.voting_end(&clock);
-    staking.initiate_epoch_change(&mut system, &clock);
+    staking.initiate_epoch_change(&mut system, &clock, ctx);
     abort
 }
 
@@ -300,7 +306,7 @@ fun voting_end_without_stake_fails() {
 fun sync_for_wrong_epoch_fails() {
     let ctx = &mut tx_context::dummy();
     let (mut staking, mut system, mut clock, mut caps, _stakes) = setup(ctx);
-    change_epoch(&mut staking, &mut system, &mut clock, 0);
+    change_epoch(&mut staking, &mut system, &mut clock, 0, ctx);
     staking.epoch_sync_done(&mut caps[0], 2, &clock);
     abort
 }
@@ -309,7 +315,7 @@ fun sync_for_wrong_epoch_fails() {
 fun duplicate_sync_fails() {
     let ctx = &mut tx_context::dummy();
     let (mut staking, mut system, mut clock, mut caps, _stakes) = setup(ctx);
-    change_epoch(&mut staking, &mut system, &mut clock, 0);
+    change_epoch(&mut staking, &mut system, &mut clock, 0, ctx);
     staking.epoch_sync_done(&mut caps[0], 1, &clock);
     staking.epoch_sync_done(&mut caps[0], 1, &clock);
     abort

@@ -160,7 +160,8 @@ fun advance_epoch_pays_committee_by_shards() {
     system.add_subsidy(subsidy, 1);
     system.add_subsidy(later, 2);
     let next = test_utils::bls_committee(2, vector[5, 5]);
-    let (nodes, mut rewards) = system.advance_epoch(next, 2_000 * MIB, 7, 2);
+    let (nodes, mut rewards, to_slash) = system.advance_epoch(next, 2_000 * MIB, 7, 2, ctx);
+    assert!(to_slash.is_empty());
     assert_eq!(
         nodes,
         vector[
@@ -271,6 +272,12 @@ fun wrong_version_fails() {
 fun advance_to_wrong_epoch_fails() {
     let ctx = &mut tx_context::dummy();
     let mut system = new_system(ctx);
-    let (_nodes, _rewards) = system.advance_epoch(test_utils::bls_committee(3, vector[1]), 0, 1, 1);
+    let (_nodes, _rewards, _to_slash) = system.advance_epoch(
+        test_utils::bls_committee(3, vector[1]),
+        0,
+        1,
+        1,
+        ctx,
+    );
     abort
 }
