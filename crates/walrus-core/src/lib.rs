@@ -6,6 +6,7 @@
 //! storage engines. Every wire type has the exact BCS layout of the reference implementation.
 
 pub mod bft;
+pub mod challenge;
 pub mod encoding;
 pub mod ids;
 pub mod keys;
