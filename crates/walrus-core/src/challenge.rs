@@ -286,7 +286,7 @@ mod tests {
             n_blobs in 1usize..20,
             n_shards in 1u16..60,
             shard_bits in any::<u64>(),
-            challenger in any::<u8>(),
+            challenger in 0u8..0xee,
         ) {
             let blobs = blobs(n_blobs);
             let mut shards: Vec<ShardIndex> = (0..n_shards)
