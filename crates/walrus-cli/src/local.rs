@@ -13,9 +13,17 @@
 //! DIR/nodes/node-I/         node config and database
 //! DIR/indexer/              indexer database
 //! DIR/logs/*.log            one log per component
+//! DIR/run/*.pid             the process ID of each running component (devnet, node-I, indexer,
+//!                           daemon); removed when the component stops or is seen to have died
 //! ```
 //!
 //! A second `walrus local` in the same directory resumes the same network with its data.
+//!
+//! Supervision: a component that dies (say a storage node killed with `kill -9 $(cat
+//! DIR/run/node-1.pid)`) is reported once on stderr and the rest of the network keeps running;
+//! sending SIGHUP to `walrus local` restarts every component that has died, with the same
+//! arguments and log. SIGTERM or Ctrl-C stops all components (SIGTERM, then SIGKILL after a
+//! grace period) and removes their PID files.
 
 mod supervisor;
 
@@ -162,6 +170,9 @@ impl LocalPaths {
     fn log(&self, name: &str) -> PathBuf {
         self.dir.join("logs").join(format!("{name}.log"))
     }
+    fn pid_file(&self, name: &str) -> PathBuf {
+        self.dir.join("run").join(format!("{name}.pid"))
+    }
 }
 
 /// What `walrus local` prints.
@@ -303,6 +314,7 @@ async fn start_and_serve(
             network.faucet_port.to_string(),
         ],
         &paths.log("devnet"),
+        &paths.pid_file("devnet"),
     )?;
     devnet
         .wait_for_port(&format!("127.0.0.1:{}", network.grpc_port), START_TIMEOUT)
@@ -346,6 +358,7 @@ async fn start_and_serve(
                 s(&config_path),
             ],
             &paths.log(&name),
+            &paths.pid_file(&name),
         )?;
         components.push(component);
     }
@@ -377,6 +390,7 @@ async fn start_and_serve(
             format!("127.0.0.1:{}", network.indexer_port),
         ],
         &paths.log("indexer"),
+        &paths.pid_file("indexer"),
     )?;
     indexer
         .wait_for_port(
@@ -398,6 +412,7 @@ async fn start_and_serve(
             format!("127.0.0.1:{}", network.daemon_port),
         ],
         &paths.log("daemon"),
+        &paths.pid_file("daemon"),
     )?;
     daemon
         .wait_for_port(&format!("127.0.0.1:{}", network.daemon_port), START_TIMEOUT)
@@ -424,11 +439,32 @@ async fn start_and_serve(
         print_endpoints(&endpoints, json)?;
         return Ok(());
     }
+    // Handlers first: whoever reads the endpoints may signal at once.
+    let signals = Signals::new()?;
     print_endpoints(&endpoints, json)?;
     if !json {
         eprintln!("walrus local is running; press Ctrl-C to stop");
     }
-    watch(components).await
+    watch(components, signals).await
+}
+
+/// The signals `walrus local` handles while it runs.
+#[derive(Debug)]
+struct Signals {
+    interrupt: tokio::signal::unix::Signal,
+    terminate: tokio::signal::unix::Signal,
+    hangup: tokio::signal::unix::Signal,
+}
+
+impl Signals {
+    fn new() -> anyhow::Result<Self> {
+        use tokio::signal::unix::{SignalKind, signal};
+        Ok(Self {
+            interrupt: signal(SignalKind::interrupt()).context("installing the SIGINT handler")?,
+            terminate: signal(SignalKind::terminate()).context("installing the SIGTERM handler")?,
+            hangup: signal(SignalKind::hangup()).context("installing the SIGHUP handler")?,
+        })
+    }
 }
 
 fn print_endpoints(endpoints: &Endpoints, json: bool) -> anyhow::Result<()> {
@@ -462,17 +498,28 @@ fn print_endpoints(endpoints: &Endpoints, json: bool) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Waits for Ctrl-C or SIGTERM, or for a component to die.
-async fn watch(components: &mut [Component]) -> anyhow::Result<()> {
+/// Runs until Ctrl-C or SIGTERM: reports each component that dies (once) and restarts the dead
+/// ones on SIGHUP.
+async fn watch(components: &mut [Component], mut signals: Signals) -> anyhow::Result<()> {
     let mut tick = tokio::time::interval(Duration::from_secs(1));
-    let mut sigterm = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
     loop {
         tokio::select! {
-            _ = tokio::signal::ctrl_c() => return Ok(()),
-            _ = sigterm.recv() => return Ok(()),
+            _ = signals.interrupt.recv() => return Ok(()),
+            _ = signals.terminate.recv() => return Ok(()),
+            _ = signals.hangup.recv() => {
+                for component in components.iter_mut() {
+                    match component.restart_if_exited() {
+                        Ok(true) => eprintln!("restarted {}", component.name),
+                        Ok(false) => {}
+                        Err(error) => {
+                            eprintln!("warning: cannot restart {}: {error:#}", component.name);
+                        }
+                    }
+                }
+            }
             _ = tick.tick() => {
                 for component in components.iter_mut() {
-                    if let Err(error) = component.check_running() {
+                    if let Err(error) = component.check_newly_exited() {
                         eprintln!("warning: {error:#}");
                     }
                 }

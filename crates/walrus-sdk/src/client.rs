@@ -166,6 +166,7 @@ pub struct StakeInfo {
 #[serde(rename_all = "camelCase")]
 pub enum WithdrawStep {
     /// The withdrawal was requested; the WAL can be withdrawn from `withdraw_epoch`.
+    #[serde(rename_all = "camelCase")]
     Requested {
         /// The epoch from which the stake can be withdrawn.
         withdraw_epoch: Option<u32>,

@@ -1,4 +1,8 @@
-//! Child processes of `walrus local`: spawn with logs in files, wait for readiness, stop cleanly.
+//! Child processes of `walrus local`: spawn with logs in files, wait for readiness, stop cleanly,
+//! restart after a crash on request.
+//!
+//! Each running child's process ID is written to `DIR/run/<name>.pid` (removed once the child is
+//! seen to have exited or was stopped), so tests and operators can signal a single component.
 
 use std::{
     path::{Path, PathBuf},
@@ -20,40 +24,44 @@ pub struct Component {
     pub name: String,
     /// The log file receiving the child's stdout and stderr.
     pub log: PathBuf,
+    /// The file holding the running child's process ID.
+    pub pid_file: PathBuf,
+    exe: PathBuf,
+    args: Vec<String>,
     child: Child,
+    /// Whether the child's exit has been seen (and reported) already.
+    exited: bool,
 }
 
 impl Component {
-    /// Starts `exe args...` with stdout and stderr appended to `log`.
-    pub fn spawn(name: &str, exe: &Path, args: &[String], log: &Path) -> anyhow::Result<Self> {
-        if let Some(parent) = log.parent() {
-            std::fs::create_dir_all(parent)
-                .with_context(|| format!("creating {}", parent.display()))?;
-        }
-        let out = std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(log)
-            .with_context(|| format!("opening {}", log.display()))?;
-        let err = out.try_clone()?;
-        let child = Command::new(exe)
-            .args(args)
-            .stdin(Stdio::null())
-            .stdout(Stdio::from(out))
-            .stderr(Stdio::from(err))
-            .kill_on_drop(true)
-            .spawn()
-            .with_context(|| format!("starting {name} ({})", exe.display()))?;
+    /// Starts `exe args...` with stdout and stderr appended to `log` and its process ID in
+    /// `pid_file`.
+    pub fn spawn(
+        name: &str,
+        exe: &Path,
+        args: &[String],
+        log: &Path,
+        pid_file: &Path,
+    ) -> anyhow::Result<Self> {
+        let child = spawn_child(name, exe, args, log, pid_file)?;
         Ok(Self {
             name: name.to_owned(),
             log: log.to_path_buf(),
+            pid_file: pid_file.to_path_buf(),
+            exe: exe.to_path_buf(),
+            args: args.to_vec(),
             child,
+            exited: false,
         })
     }
 
     /// Fails if the child has exited, pointing at its log.
     pub fn check_running(&mut self) -> anyhow::Result<()> {
         if let Some(status) = self.child.try_wait()? {
+            if !self.exited {
+                self.exited = true;
+                let _ = std::fs::remove_file(&self.pid_file);
+            }
             bail!(
                 "{} exited ({status}); see {}",
                 self.name,
@@ -61,6 +69,30 @@ impl Component {
             );
         }
         Ok(())
+    }
+
+    /// Like [`Self::check_running`], but reports an exit only the first time it is seen.
+    pub fn check_newly_exited(&mut self) -> anyhow::Result<()> {
+        let seen = self.exited;
+        match self.check_running() {
+            Err(error) if !seen => Err(error),
+            _ => Ok(()),
+        }
+    }
+
+    /// Whether the child has exited (reaping it if so).
+    pub fn has_exited(&mut self) -> bool {
+        self.check_running().is_err()
+    }
+
+    /// Starts the child again with the same arguments, if it has exited; returns whether it did.
+    pub fn restart_if_exited(&mut self) -> anyhow::Result<bool> {
+        if !self.has_exited() {
+            return Ok(false);
+        }
+        self.child = spawn_child(&self.name, &self.exe, &self.args, &self.log, &self.pid_file)?;
+        self.exited = false;
+        Ok(true)
     }
 
     /// Waits until `addr` accepts TCP connections, failing early if the child exits.
@@ -104,6 +136,11 @@ impl Component {
 
     /// Asks the child to stop (SIGTERM), waits up to `grace`, then kills it.
     pub async fn stop(mut self, grace: Duration) {
+        self.stop_child(grace).await;
+        let _ = std::fs::remove_file(&self.pid_file);
+    }
+
+    async fn stop_child(&mut self, grace: Duration) {
         if let Some(pid) = self.child.id() {
             // SIGTERM through kill(1): the workspace forbids unsafe code, and a graceful stop lets
             // the stores flush.
@@ -118,6 +155,44 @@ impl Component {
         }
         let _ = self.child.kill().await;
     }
+}
+
+/// Spawns one child process with its output appended to `log`, and records its process ID.
+fn spawn_child(
+    name: &str,
+    exe: &Path,
+    args: &[String],
+    log: &Path,
+    pid_file: &Path,
+) -> anyhow::Result<Child> {
+    for file in [log, pid_file] {
+        if let Some(parent) = file.parent() {
+            std::fs::create_dir_all(parent)
+                .with_context(|| format!("creating {}", parent.display()))?;
+        }
+    }
+    let out = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(log)
+        .with_context(|| format!("opening {}", log.display()))?;
+    let err = out.try_clone()?;
+    let child = Command::new(exe)
+        .args(args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::from(out))
+        .stderr(Stdio::from(err))
+        .kill_on_drop(true)
+        .spawn()
+        .with_context(|| format!("starting {name} ({})", exe.display()))?;
+    if let Some(pid) = child.id() {
+        // Written atomically: a reader never sees a partial ID.
+        let tmp = pid_file.with_extension("pid.tmp");
+        std::fs::write(&tmp, format!("{pid}\n"))
+            .and_then(|()| std::fs::rename(&tmp, pid_file))
+            .with_context(|| format!("writing {}", pid_file.display()))?;
+    }
+    Ok(child)
 }
 
 /// Reserves `count` distinct free TCP ports on 127.0.0.1.
