@@ -1,0 +1,6 @@
+//! `cargo fuzz run certificate`: see crates/walrus-fuzz for what the target checks.
+#![no_main]
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| {
+    (walrus_fuzz::target("certificate").expect("a known target").run)(data);
+});
