@@ -549,6 +549,8 @@ pub fn build(
                 })
                 .collect(),
         },
+        // Genesis has no transaction digest: the system object ID stands in for it.
+        challenges: crate::natives::challenges::new(epoch, system_id.inner()),
     };
     objects.push(
         field(

@@ -1098,6 +1098,7 @@ mod system_harness {
     ) -> (Value, Objects) {
         let inner = SystemStateInnerV1 {
             future_accounting: system::ring_new(committee.epoch, max_epochs_ahead).unwrap(),
+            challenges: walrus_devnet::natives::challenges::new(committee.epoch, &[7; 32]),
             committee,
             total_capacity_size,
             used_capacity_size: 0,
@@ -1405,7 +1406,9 @@ mod system_tests {
             call(ctx, "system", "add_subsidy", &mut args).unwrap();
             let next = bls_committee(2, &[5, 5]).unwrap();
             let decoded: walrus_sui::objects::System = decode(system);
-            let (nodes, rewards) = advance_epoch(ctx, &decoded, next, 2_000 * MIB, 7, 2).unwrap();
+            let payouts = advance_epoch(ctx, &decoded, next, 2_000 * MIB, 7, 2).unwrap();
+            let (nodes, rewards) = (payouts.node_ids, payouts.rewards);
+            assert!(payouts.to_slash.is_empty());
             assert_eq!(nodes, vec![node_id(0), node_id(1), node_id(2), node_id(3)]);
             // 1_002 FROST over 10 shards weighted 3, 3, 2, 2: 300, 300, 200, 200; the remainder 2
             // rolls over.
@@ -1657,5 +1660,194 @@ mod wal_tests {
         assert!(minted <= TOTAL_SUPPLY_WAL * FROST_PER_WAL);
         // Nine decimals.
         assert_eq!(FROST_PER_WAL, 10u64.pow(9));
+    }
+}
+
+mod challenges_tests {
+    use walrus_devnet::natives::Value;
+    use walrus_devnet::natives::challenges::verdict_message_bytes;
+    use walrus_devnet::natives::system::{advance_epoch, ring_lookup};
+    use walrus_sui::errors::{BlsAggregateError, ChallengesError, SystemError};
+    use walrus_sui::events::ChallengeVerdictRecorded;
+
+    use super::system_harness::*;
+    use super::test_utils::*;
+    use super::*;
+
+    const MIB: u64 = 1_048_576;
+
+    /// Epoch 1, members 0..4 with 3, 3, 2, 2 shards.
+    fn with_system<T>(f: impl FnOnce(&mut NativeCtx<'_>, &mut Value) -> T) -> T {
+        let committee = bls_committee(1, &[3, 3, 2, 2]).unwrap();
+        let (mut system, objects) = new_system(committee, 1_000 * MIB, 5, 1, 10);
+        let mut ctx = NativeCtx::new(Address::ZERO, Digest::new([7; 32]), 0, &objects);
+        f(&mut ctx, &mut system)
+    }
+
+    /// Submits the verdict on member `target` signed by `signers`.
+    fn submit(
+        ctx: &mut NativeCtx<'_>,
+        system: &mut Value,
+        epoch: u32,
+        target: u64,
+        passed: bool,
+        signers: &[bool],
+    ) -> NResult<()> {
+        let target = node_id(target);
+        let message = verdict_message_bytes(epoch, target, passed);
+        let signature = bls_aggregate_sign(signers, &message);
+        let mut args = [
+            system.clone(),
+            pure(&epoch),
+            pure(&target),
+            pure(&passed),
+            pure(&signature),
+            pure(&signers_to_bitmap(signers)),
+        ];
+        call(ctx, "system", "submit_challenge_verdict", &mut args)?;
+        *system = args[0].clone();
+        Ok(())
+    }
+
+    /// Pays `amount` into the current epoch and ends it with the same committee; returns the
+    /// rewards in member order and the nodes to slash.
+    fn end_epoch(
+        ctx: &mut NativeCtx<'_>,
+        system: &Value,
+        amount: u64,
+    ) -> (Vec<u64>, Vec<walrus_core::ObjectId>) {
+        let subsidy = mint_frost(ctx, amount);
+        let mut args = [system.clone(), subsidy, pure(&1u32)];
+        call(ctx, "system", "add_subsidy", &mut args).unwrap();
+        let epoch = inner(ctx).committee.epoch;
+        let next = bls_committee(epoch + 1, &[3, 3, 2, 2]).unwrap();
+        let decoded: walrus_sui::objects::System = decode(system);
+        let payouts = advance_epoch(ctx, &decoded, next, 1_000 * MIB, 5, 1).unwrap();
+        (payouts.rewards, payouts.to_slash)
+    }
+
+    #[test]
+    fn verdict_message_layout() {
+        let bytes = verdict_message_bytes(21, node_id(6), true);
+        assert_eq!(bytes.len(), 40);
+        assert_eq!(bytes[0], 16);
+        assert_eq!(bytes[2], 3);
+        assert_eq!(bytes[3], 21);
+        assert_eq!(bytes[38], 7);
+        assert_eq!(bytes[39], 1);
+        // The same bytes as the node side's `ChallengeVerdictMsg`.
+        let core = walrus_core::messages::ChallengeVerdictMsg::verdict(21, node_id(6), true);
+        assert_eq!(core.to_bcs(), bytes);
+    }
+
+    #[test]
+    fn quorum_verdict_is_recorded() {
+        with_system(|ctx, system| {
+            submit(ctx, system, 1, 0, false, &[false, true, true, true]).unwrap();
+            let state = inner(ctx).challenges;
+            assert_eq!(state.verdict(&node_id(0)), Some(false));
+            assert_eq!(state.verdict(&node_id(1)), None);
+            assert_eq!(events::<ChallengeVerdictRecorded>(ctx), 1);
+        });
+    }
+
+    #[test]
+    fn verdict_without_quorum_fails() {
+        with_system(|ctx, system| {
+            assert_abort(
+                submit(ctx, system, 1, 0, false, &[false, true, true, false]),
+                "bls_aggregate",
+                BlsAggregateError::ENotEnoughStake as u64,
+            );
+        });
+    }
+
+    #[test]
+    fn verdict_signed_by_target_fails() {
+        with_system(|ctx, system| {
+            assert_abort(
+                submit(ctx, system, 1, 0, true, &[true, true, true, false]),
+                "system",
+                SystemError::ESelfChallenge as u64,
+            );
+        });
+    }
+
+    #[test]
+    fn verdict_on_non_member_fails() {
+        with_system(|ctx, system| {
+            assert_abort(
+                submit(ctx, system, 1, 9, false, &[true, true, true, true]),
+                "system",
+                SystemError::ENotCommitteeMember as u64,
+            );
+        });
+    }
+
+    #[test]
+    fn verdict_for_other_epoch_fails() {
+        with_system(|ctx, system| {
+            assert_abort(
+                submit(ctx, system, 2, 0, false, &[false, true, true, true]),
+                "system",
+                SystemError::EInvalidIdEpoch as u64,
+            );
+        });
+    }
+
+    #[test]
+    fn duplicate_verdict_fails() {
+        with_system(|ctx, system| {
+            submit(ctx, system, 1, 0, false, &[false, true, true, true]).unwrap();
+            assert_abort(
+                submit(ctx, system, 1, 0, true, &[false, true, true, true]),
+                "challenges",
+                ChallengesError::EDuplicateVerdict as u64,
+            );
+        });
+    }
+
+    #[test]
+    fn failing_node_earns_less_and_is_slashed_after_repeated_failures() {
+        with_system(|ctx, system| {
+            let seed_1 = inner(ctx).challenges.seed;
+            assert_eq!(seed_1.len(), 32);
+
+            // Epoch 1: node 0 fails, node 1 passes; node 0 keeps 3/4 of 300, 75 rolls over.
+            submit(ctx, system, 1, 0, false, &[false, true, true, true]).unwrap();
+            submit(ctx, system, 1, 1, true, &[true, false, true, true]).unwrap();
+            let (rewards, to_slash) = end_epoch(ctx, system, 1_000);
+            assert_eq!(rewards, vec![225, 300, 200, 200]);
+            assert!(to_slash.is_empty());
+            let state = inner(ctx);
+            let record = state.challenges.record(&node_id(0)).unwrap().clone();
+            assert_eq!(record.consecutive_failures, 1);
+            assert_eq!(record.recent, vec![2]);
+            assert_eq!(state.challenges.verdict(&node_id(0)), None);
+            assert_ne!(state.challenges.seed, seed_1);
+            assert_eq!(
+                ring_lookup(&state.future_accounting, 0)
+                    .unwrap()
+                    .rewards_to_distribute
+                    .value,
+                75
+            );
+
+            // Epoch 2: node 0 fails again: 2/4 of 300, due for a slash, count restarts.
+            submit(ctx, system, 2, 0, false, &[false, true, true, true]).unwrap();
+            let (rewards, to_slash) = end_epoch(ctx, system, 925);
+            assert_eq!(rewards, vec![150, 300, 200, 200]);
+            assert_eq!(to_slash, vec![node_id(0)]);
+            let record = inner(ctx).challenges.record(&node_id(0)).unwrap().clone();
+            assert_eq!(record.consecutive_failures, 0);
+
+            // Epoch 3: a pass pays in full.
+            submit(ctx, system, 3, 0, true, &[false, true, true, true]).unwrap();
+            let (rewards, to_slash) = end_epoch(ctx, system, 850);
+            assert_eq!(rewards, vec![300, 300, 200, 200]);
+            assert!(to_slash.is_empty());
+            let record = inner(ctx).challenges.record(&node_id(0)).unwrap().clone();
+            assert_eq!(record.recent, vec![2, 2, 1]);
+        });
     }
 }

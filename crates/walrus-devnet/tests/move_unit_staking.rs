@@ -652,6 +652,30 @@ mod staking_pool_tests {
             StorageNodeError::EInvalidNetworkPublicKey as u64,
         );
     }
+
+    #[test]
+    fn slash_lowers_the_value_of_existing_stake() {
+        with_ctx(|ctx| {
+            let mut pool = new_pool(0, ctx).unwrap();
+            let mut alice = stake(&mut pool, 10 * ONE_WAL, 1, ctx).unwrap();
+            advance_epoch(&mut pool, 1, 0, ctx).unwrap();
+            // 10% of the active WAL, before the epoch-2 rate is recorded.
+            assert_eq!(slash(&mut pool, 1_000).unwrap(), ONE_WAL);
+            advance_epoch(&mut pool, 2, 0, ctx).unwrap();
+            assert_eq!(pool.wal_balance, 9 * ONE_WAL);
+            assert_eq!(stake_value(&pool, 10 * ONE_WAL, 1, 2, ctx).unwrap(), 9 * ONE_WAL);
+            // New stake after the slash is not affected.
+            let _bob = stake(&mut pool, ONE_WAL, 3, ctx).unwrap();
+            request_withdraw(&mut pool, &mut alice, 2, 3, ctx).unwrap();
+            advance_epoch(&mut pool, 3, 0, ctx).unwrap();
+            assert_eq!(pool.wal_balance, ONE_WAL);
+            let (paid, rewards) = withdraw(&mut pool, alice, 3, false, ctx).unwrap();
+            assert_eq!(rewards, 0);
+            assert_eq!(paid, 9 * ONE_WAL);
+            // The shortfall stays locked in the pool.
+            assert_eq!(pool.rewards_pool.value, ONE_WAL);
+        });
+    }
 }
 
 mod staked_wal_tests {

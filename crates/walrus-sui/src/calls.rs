@@ -271,6 +271,18 @@ move_call! {
     }
 }
 
+move_call! {
+    /// `walrus::system::submit_challenge_verdict`.
+    SubmitChallengeVerdict = "walrus"::"system"::"submit_challenge_verdict", ctx = false {
+        self_: Arg = "&mut System",
+        epoch: u32 = "u32",
+        target: ObjectId = "ID",
+        passed: bool = "bool",
+        signature: Vec<u8> = "vector<u8>",
+        signers_bitmap: Vec<u8> = "vector<u8>",
+    }
+}
+
 // === storage_resource ===
 
 move_call! {
@@ -538,7 +550,7 @@ move_call! {
 
 move_call! {
     /// `walrus::staking::initiate_epoch_change`.
-    InitiateEpochChange = "walrus"::"staking"::"initiate_epoch_change", ctx = false {
+    InitiateEpochChange = "walrus"::"staking"::"initiate_epoch_change", ctx = true {
         self_: Arg = "&mut Staking",
         system: Arg = "&mut System",
         clock: Arg = "&Clock",
@@ -569,6 +581,7 @@ pub fn signatures() -> Vec<CallSignature> {
         signature::<ExtendBlob>(),
         signature::<InvalidateBlobId>(),
         signature::<AddSubsidy>(),
+        signature::<SubmitChallengeVerdict>(),
         signature::<SplitByEpoch>(),
         signature::<SplitBySize>(),
         signature::<FusePeriods>(),

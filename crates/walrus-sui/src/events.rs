@@ -155,6 +155,17 @@ move_struct! {
     "walrus"::"events"::PoolRewarded { epoch: u32, node_id: ObjectId, reward: u64, commission: u64 }
 }
 
+move_struct! {
+    /// A quorum certificate recorded the storage-challenge verdict on `node_id` for `epoch`.
+    "walrus"::"events"::ChallengeVerdictRecorded { epoch: u32, node_id: ObjectId, passed: bool }
+}
+
+move_struct! {
+    /// The pool of `node_id` was slashed by `amount` FROST after repeated failing verdicts
+    /// (`epoch` is the epoch whose close triggered it).
+    "walrus"::"events"::NodeSlashed { epoch: u32, node_id: ObjectId, amount: u64 }
+}
+
 /// Any Walrus event, tagged by its Move struct name.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[allow(missing_docs)] // Each variant carries the event of the same name.
@@ -178,6 +189,8 @@ pub enum ContractEvent {
     StakeWithdrawalRequested(StakeWithdrawalRequested),
     StakeWithdrawn(StakeWithdrawn),
     PoolRewarded(PoolRewarded),
+    ChallengeVerdictRecorded(ChallengeVerdictRecorded),
+    NodeSlashed(NodeSlashed),
 }
 
 /// The error returned when an event cannot be decoded.
@@ -229,6 +242,8 @@ impl ContractEvent {
             "StakeWithdrawalRequested" => Self::StakeWithdrawalRequested(de(n, contents)?),
             "StakeWithdrawn" => Self::StakeWithdrawn(de(n, contents)?),
             "PoolRewarded" => Self::PoolRewarded(de(n, contents)?),
+            "ChallengeVerdictRecorded" => Self::ChallengeVerdictRecorded(de(n, contents)?),
+            "NodeSlashed" => Self::NodeSlashed(de(n, contents)?),
             other => return Err(EventDecodeError::UnknownType(other.to_owned())),
         })
     }
@@ -256,6 +271,8 @@ pub fn layouts() -> Vec<StructLayout> {
         StakeWithdrawalRequested::layout(),
         StakeWithdrawn::layout(),
         PoolRewarded::layout(),
+        ChallengeVerdictRecorded::layout(),
+        NodeSlashed::layout(),
     ]
 }
 

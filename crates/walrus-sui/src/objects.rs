@@ -71,6 +71,73 @@ move_struct! {
         storage_price_per_unit_size: u64,
         write_price_per_unit_size: u64,
         future_accounting: FutureAccountingRingBuffer,
+        challenges: ChallengeState,
+    }
+}
+
+move_struct! {
+    /// `walrus::challenges::ChallengeParams`: the governed challenge parameters.
+    "walrus"::"challenges"::ChallengeParams {
+        window: u32,
+        slash_after_failures: u32,
+        slash_bps: u16,
+    }
+}
+
+move_struct! {
+    /// `walrus::challenges::NodeRecord`: a node's recent outcomes (newest last; 0 no verdict,
+    /// 1 pass, 2 fail) and its consecutive failing epochs.
+    "walrus"::"challenges"::NodeRecord { recent: Vec<u8>, consecutive_failures: u32 }
+}
+
+move_struct! {
+    /// `walrus::challenges::ChallengeState`: the current epoch's seed and verdicts, and the node
+    /// histories.
+    "walrus"::"challenges"::ChallengeState {
+        seed: Vec<u8>,
+        params: ChallengeParams,
+        verdicts: VecMap<ObjectId, bool>,
+        records: VecMap<ObjectId, NodeRecord>,
+        total_slashed: u64,
+    }
+}
+
+/// A recorded challenge outcome of one epoch (`NodeRecord::recent` entries).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ChallengeOutcome {
+    /// No verdict was recorded for the node in that epoch.
+    NoVerdict,
+    /// The node passed.
+    Pass,
+    /// The node failed.
+    Fail,
+}
+
+impl ChallengeOutcome {
+    /// Decodes a stored outcome byte; unknown values are `NoVerdict`.
+    pub fn from_byte(byte: u8) -> Self {
+        match byte {
+            1 => Self::Pass,
+            2 => Self::Fail,
+            _ => Self::NoVerdict,
+        }
+    }
+}
+
+impl ChallengeState {
+    /// The verdict recorded for `node_id` in the current epoch, if any.
+    pub fn verdict(&self, node_id: &ObjectId) -> Option<bool> {
+        self.verdicts.get(node_id).copied()
+    }
+
+    /// The history of `node_id`, if it ever had a verdict.
+    pub fn record(&self, node_id: &ObjectId) -> Option<&NodeRecord> {
+        self.records.get(node_id)
+    }
+
+    /// The seed as 32 bytes, if it has that length.
+    pub fn seed_bytes(&self) -> Option<[u8; 32]> {
+        self.seed.as_slice().try_into().ok()
     }
 }
 
@@ -349,6 +416,9 @@ pub fn layouts() -> Vec<StructLayout> {
         BlsCommittee::layout(),
         FutureAccounting::layout(),
         FutureAccountingRingBuffer::layout(),
+        ChallengeParams::layout(),
+        NodeRecord::layout(),
+        ChallengeState::layout(),
         Staking::layout(),
         StakingInnerV1::layout(),
         EpochParams::layout(),

@@ -8,6 +8,7 @@
 
 pub mod active_set;
 pub mod blob;
+pub mod challenges;
 pub mod coin;
 pub mod committee;
 pub mod encoding;
@@ -205,6 +206,7 @@ pub fn lookup(package: &Address, module: &str, function: &str) -> Option<NativeF
     } else if *package == framework::walrus_package() {
         match module {
             "system" => system::lookup(function),
+            "challenges" => challenges::lookup(function),
             "blob" => blob::lookup(function),
             "storage_resource" => storage_resource::lookup(function),
             "encoding" => encoding::lookup(function),

@@ -11,7 +11,8 @@ use walrus_core::{BlsPublicKey, BlsSignature, ObjectId};
 use walrus_sui::errors::StakingError as E;
 use walrus_sui::events::{
     CommissionCollected, CommissionRateSet, EpochChangeDone, EpochChangeStart,
-    EpochParametersSelected, NodeParametersUpdated, NodeRegistered, NodeRetired, PoolRewarded,
+    EpochParametersSelected, NodeParametersUpdated, NodeRegistered, NodeRetired, NodeSlashed,
+    PoolRewarded,
     ShardsReceived, StakeDeposited, StakeWithdrawalRequested, StakeWithdrawn, VotesUpdated,
 };
 use walrus_sui::move_types::{Entry, Uid, VecMap};
@@ -817,7 +818,11 @@ pub fn initiate_epoch_change(
         });
     }
     let bls_committee = system::new_bls_committee(new_epoch, members)?;
-    let (paid_nodes, rewards) = system::advance_epoch(
+    let system::EpochPayouts {
+        node_ids: paid_nodes,
+        rewards,
+        to_slash,
+    } = system::advance_epoch(
         ctx,
         system,
         bls_committee,
@@ -826,8 +831,19 @@ pub fn initiate_epoch_change(
         params.write_price_per_unit_size,
     )?;
 
+    // Slash first, so the exchange rate recorded for the new epoch carries the loss.
+    let slash_bps = system::slash_bps(ctx, system)?;
     for (node_id, reward) in paid_nodes.iter().zip(&rewards) {
         let mut pool = pool_borrow(ctx, &inner, *node_id)?;
+        if to_slash.contains(node_id) {
+            let slashed = staking_pool::slash(&mut pool, slash_bps)?;
+            system::record_slash(ctx, system, slashed)?;
+            ctx.emit(&NodeSlashed {
+                epoch: new_epoch - 1,
+                node_id: *node_id,
+                amount: slashed,
+            })?;
+        }
         let commission = staking_pool::advance_epoch(&mut pool, new_epoch, *reward, ctx)?;
         pool_write(ctx, &inner, &pool)?;
         ctx.emit(&PoolRewarded {

@@ -188,13 +188,22 @@ pub fn withdraw(
     ensure(withdraw_epoch <= current_epoch, || {
         abort(f, E::EWithdrawEpochNotReached)
     })?;
-    let rewards = calculate_rewards(
-        pool,
-        staked.principal.value,
-        staked.activation_epoch,
-        withdraw_epoch,
-        ctx,
-    )?;
+    let principal = staked.principal.value;
+    let value = stake_value(pool, principal, staked.activation_epoch, withdraw_epoch, ctx)?;
+    if value < principal {
+        // Slashed below the principal: the shortfall stays in the pool, owned by nobody.
+        let shortfall = principal - value;
+        pool.rewards_pool.value = pool
+            .rewards_pool
+            .value
+            .checked_add(shortfall)
+            .ok_or_else(arithmetic)?;
+        let balance = staked_wal::into_balance(staked, ctx)
+            .checked_sub(shortfall)
+            .ok_or_else(arithmetic)?;
+        return Ok((balance, 0));
+    }
+    let rewards = value - principal;
     let paid = rewards.min(pool.rewards_pool.value);
     pool.rewards_pool.value -= paid;
     let balance = staked_wal::into_balance(staked, ctx)
@@ -214,6 +223,27 @@ pub fn calculate_rewards(
     let shares = to_shares(&exchange_rate_at(pool, activation_epoch, ctx)?, principal)?;
     let value = to_wal(&exchange_rate_at(pool, withdraw_epoch, ctx)?, shares)?;
     Ok(value.saturating_sub(principal))
+}
+
+/// `stake_value`: what `principal` staked from `activation_epoch` is worth at `withdraw_epoch`.
+pub fn stake_value(
+    pool: &StakingPool,
+    principal: u64,
+    activation_epoch: u32,
+    withdraw_epoch: u32,
+    ctx: &mut NativeCtx<'_>,
+) -> NResult<u64> {
+    let shares = to_shares(&exchange_rate_at(pool, activation_epoch, ctx)?, principal)?;
+    to_wal(&exchange_rate_at(pool, withdraw_epoch, ctx)?, shares)
+}
+
+/// `slash` (package-internal): removes `slash_bps` basis points of the active WAL; returns the
+/// amount.
+pub fn slash(pool: &mut StakingPool, slash_bps: u16) -> NResult<u64> {
+    let amount = u128::from(pool.wal_balance) * u128::from(slash_bps) / u128::from(N_BASIS_POINTS);
+    let amount = u64::try_from(amount).map_err(|_| arithmetic())?;
+    pool.wal_balance = pool.wal_balance.checked_sub(amount).ok_or_else(arithmetic)?;
+    Ok(amount)
 }
 
 // === Epoch advance ===

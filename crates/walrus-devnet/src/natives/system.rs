@@ -60,6 +60,14 @@ pub(crate) fn lookup(function: &str) -> Option<NativeFn> {
         "extend_blob_with_resource" => f(&[Ref, MutRef, Val], native_extend_blob_with_resource),
         "extend_blob" => f(&[MutRef, MutRef, Val, MutRef], native_extend_blob),
         "invalidate_blob_id" => f(&[Ref, Val, Val, Val], native_invalidate_blob_id),
+        "submit_challenge_verdict" => f(
+            &[MutRef, Val, Val, Val, Val, Val],
+            native_submit_challenge_verdict,
+        ),
+        "challenge_seed" => f(&[Ref], |ctx, _, a| {
+            let (_, inner) = load(ctx, a)?;
+            Ok(vec![typed(u8_vector(), &inner.challenges.seed)?])
+        }),
         "add_subsidy" => f(&[MutRef, Val, Val], native_add_subsidy),
         "epoch" => f(&[Ref], |ctx, _, a| {
             let (_, inner) = load(ctx, a)?;
@@ -200,6 +208,7 @@ pub fn new_for_test(
         storage_price_per_unit_size: storage_price,
         write_price_per_unit_size: write_price,
         future_accounting: ring_new(epoch, max_epochs_ahead)?,
+        challenges: super::challenges::new(epoch, ctx.tx_digest.inner()),
     };
     ctx.df_add(id, TypeTag::U64, &VERSION, inner_type(), &inner)?;
     Ok(system)
@@ -220,9 +229,21 @@ pub fn storage_cost(
         .ok_or_else(arithmetic)
 }
 
-/// `advance_epoch` (called by `staking`): pops the ending epoch's accounting, pays its fees to
-/// the ending committee pro rata to shards (the remainder rolls over), installs the new committee,
-/// capacity and prices, and emits `PricesUpdated`. Returns the paid node IDs and amounts.
+/// The nodes paid at an epoch change and the nodes to slash.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EpochPayouts {
+    /// The ending committee's members, in committee order.
+    pub node_ids: Vec<ObjectId>,
+    /// Their rewards (FROST), scaled by their challenge pass rate.
+    pub rewards: Vec<u64>,
+    /// The members whose failures reached the slashing threshold.
+    pub to_slash: Vec<ObjectId>,
+}
+
+/// `advance_epoch` (called by `staking`): pops the ending epoch's accounting, closes the epoch's
+/// challenges, pays its fees to the ending committee pro rata to shards scaled by what each
+/// member keeps after a failing verdict (the withheld part and the remainder roll over), installs
+/// the new committee, capacity and prices, and emits `PricesUpdated`.
 pub fn advance_epoch(
     ctx: &mut NativeCtx<'_>,
     system: &System,
@@ -230,7 +251,7 @@ pub fn advance_epoch(
     new_capacity: u64,
     storage_price: u64,
     write_price: u64,
-) -> NResult<(Vec<walrus_core::ObjectId>, Vec<u64>)> {
+) -> NResult<EpochPayouts> {
     let mut inner = load_inner(ctx, system)?;
     let old_epoch = inner.committee.epoch;
     ensure(
@@ -244,13 +265,18 @@ pub fn advance_epoch(
     let mut rewards = popped.rewards_to_distribute.value;
     let total = u128::from(rewards);
     let n_shards = u128::from(inner.committee.n_shards);
+    let members: Vec<ObjectId> = inner.committee.members.iter().map(|m| m.node_id).collect();
+    let digest = ctx.tx_digest;
+    let (keep_bps, to_slash) =
+        super::challenges::close_epoch(&mut inner.challenges, &members, old_epoch, digest.inner())?;
     let mut node_ids = Vec::new();
     let mut payouts = Vec::new();
-    for member in &inner.committee.members {
+    for (member, keep) in inner.committee.members.iter().zip(&keep_bps) {
         // No shards, no payouts (the Move code skips the loop for an empty committee).
         let Some(share) = (total * u128::from(member.weight)).checked_div(n_shards) else {
             break;
         };
+        let share = share * u128::from(*keep) / u128::from(super::challenges::N_BASIS_POINTS);
         let amount = u64::try_from(share).map_err(|_| arithmetic())?;
         node_ids.push(member.node_id);
         payouts.push(split_value(&mut rewards, amount)?);
@@ -271,7 +297,23 @@ pub fn advance_epoch(
         write_price,
     })?;
     store(ctx, system, &inner)?;
-    Ok((node_ids, payouts))
+    Ok(EpochPayouts {
+        node_ids,
+        rewards: payouts,
+        to_slash,
+    })
+}
+
+/// `slash_bps`: the slashed fraction in basis points.
+pub fn slash_bps(ctx: &mut NativeCtx<'_>, system: &System) -> NResult<u16> {
+    Ok(load_inner(ctx, system)?.challenges.params.slash_bps)
+}
+
+/// `record_slash`: adds `amount` to the slashed total.
+pub fn record_slash(ctx: &mut NativeCtx<'_>, system: &System, amount: u64) -> NResult<()> {
+    let mut inner = load_inner(ctx, system)?;
+    super::challenges::add_slashed(&mut inner.challenges, amount)?;
+    store(ctx, system, &inner)
 }
 
 // === storage_accounting ===
@@ -612,6 +654,41 @@ fn native_invalidate_blob_id(
     let blob_id = invalid_blob_id_message(&certified)?;
     ctx.emit(&InvalidBlobID { epoch, blob_id })?;
     Ok(vec![typed(TypeTag::U256, &blob_id)?])
+}
+
+fn native_submit_challenge_verdict(
+    ctx: &mut NativeCtx<'_>,
+    _: &[TypeTag],
+    a: &mut [Value],
+) -> NResult<Vec<Value>> {
+    let f = "submit_challenge_verdict";
+    let (system, mut inner) = load(ctx, a)?;
+    let epoch: u32 = pure_arg(&a[1], 1, &TypeTag::U32)?;
+    let target: ObjectId = pure_arg(&a[2], 2, &TypeTag::Address)?;
+    let passed: bool = pure_arg(&a[3], 3, &TypeTag::Bool)?;
+    let signature: Vec<u8> = pure_arg(&a[4], 4, &u8_vector())?;
+    let bitmap: Vec<u8> = pure_arg(&a[5], 5, &u8_vector())?;
+    ensure(epoch == inner.committee.epoch, || {
+        abort(f, E::EInvalidIdEpoch)
+    })?;
+    let index = inner
+        .committee
+        .members
+        .iter()
+        .position(|m| m.node_id == target)
+        .ok_or_else(|| abort(f, E::ENotCommitteeMember))?;
+    let target_signed = bitmap
+        .get(index / 8)
+        .is_some_and(|byte| (byte >> (index % 8)) & 1 == 1);
+    ensure(!target_signed, || abort(f, E::ESelfChallenge))?;
+    let message = super::challenges::verdict_message_bytes(epoch, target, passed);
+    let certified = verify_quorum_in_epoch(&inner.committee, &signature, &bitmap, message, true)?;
+    ensure(certified.cert_epoch == epoch, || {
+        abort(f, E::EInvalidIdEpoch)
+    })?;
+    super::challenges::record_verdict(ctx, &mut inner.challenges, epoch, target, passed)?;
+    store(ctx, &system, &inner)?;
+    Ok(vec![])
 }
 
 fn native_add_subsidy(

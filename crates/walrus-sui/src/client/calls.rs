@@ -547,6 +547,33 @@ impl WalrusSuiClient {
         self.execute_locked(ptb).await
     }
 
+    /// Submits a storage-challenge verdict certificate: `certificate.message` must be the BCS
+    /// bytes of a `ChallengeVerdictMsg` (epoch, target node, passed) signed by a quorum of the
+    /// current committee that excludes the target.
+    pub async fn submit_challenge_verdict(
+        &self,
+        certificate: &Certificate,
+    ) -> Result<TxOutcome, ChainError> {
+        let message = walrus_core::messages::ChallengeVerdictMsg::from_bcs(&certificate.message)
+            .map_err(|e| ChainError::Build(format!("not a challenge verdict message: {e}")))?;
+        let _tx = self.lock_transactions().await;
+        let mut ptb = PtbBuilder::new();
+        self.add_shared(&mut ptb, self.config.system_object_id)
+            .await?;
+        ptb.call(
+            self.package(),
+            &c::SubmitChallengeVerdict {
+                self_: self.system_arg(),
+                epoch: message.epoch(),
+                target: message.target(),
+                passed: message.passed(),
+                signature: certificate.signature.clone(),
+                signers_bitmap: certificate.signers_bitmap.clone(),
+            },
+        )?;
+        self.execute_locked(ptb).await
+    }
+
     async fn single_object_call<C: c::MoveCall>(
         &self,
         object: Address,

@@ -13,8 +13,8 @@ use walrus_core::ObjectId;
 use super::{ChainError, ObjectKind, ObjectRef, WalrusSuiClient, to_address};
 use crate::move_types::{G1Element, MoveStruct};
 use crate::objects::{
-    Blob, Committee, Metadata, StakedWal, Staking, StakingInnerV1, StakingPool, Storage,
-    StorageNodeCap, System, SystemStateInnerV1,
+    Blob, ChallengeState, Committee, Metadata, NodeRecord, StakedWal, Staking, StakingInnerV1,
+    StakingPool, Storage, StorageNodeCap, System, SystemStateInnerV1,
 };
 
 const OBJECT_MASK: &[&str] = &[
@@ -311,6 +311,36 @@ impl WalrusSuiClient {
         let system = self.system_object().await?;
         self.get_dynamic_field(self.config.system_object_id, &TypeTag::U64, &system.version)
             .await
+    }
+
+    /// The seed of the storage challenges of `epoch`: `Some` while `epoch` is the current epoch
+    /// (the chain keeps only the current seed), `None` otherwise.
+    pub async fn challenge_seed(&self, epoch: u32) -> Result<Option<[u8; 32]>, ChainError> {
+        let state = self.system_state().await?;
+        if state.committee.epoch != epoch {
+            return Ok(None);
+        }
+        state
+            .challenges
+            .seed_bytes()
+            .map(Some)
+            .ok_or_else(|| ChainError::Malformed("challenge seed is not 32 bytes".to_owned()))
+    }
+
+    /// The storage-challenge state: the current seed and verdicts, every node's recent outcomes
+    /// and failure count, the parameters and the slashed total.
+    pub async fn challenge_state(&self) -> Result<ChallengeState, ChainError> {
+        Ok(self.system_state().await?.challenges)
+    }
+
+    /// The challenge standing of `node_id`: the verdict recorded in the current epoch and its
+    /// history (recent outcomes, consecutive failures), if it ever had a verdict.
+    pub async fn node_challenge_record(
+        &self,
+        node_id: ObjectId,
+    ) -> Result<(Option<bool>, Option<NodeRecord>), ChainError> {
+        let state = self.challenge_state().await?;
+        Ok((state.verdict(&node_id), state.record(&node_id).cloned()))
     }
 
     /// The outer `Staking` object.
