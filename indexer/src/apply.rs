@@ -322,6 +322,9 @@ pub async fn apply_event<T: StoreTx>(
             pool.commission = pool.commission.saturating_add(e.commission);
             tx.put_pool(&pool).await?;
         }
+        // Storage-challenge verdicts and slashes are not indexed yet (they are readable from the
+        // System object through the chain client); see docs/CHALLENGES.md.
+        ContractEvent::ChallengeVerdictRecorded(_) | ContractEvent::NodeSlashed(_) => {}
     }
     Ok(())
 }
