@@ -15,7 +15,8 @@ use axum::{
 use base64::{Engine, engine::general_purpose::STANDARD};
 use serde::Serialize;
 use walrus_core::{
-    BlobId, BlsPublicKey, ObjectId, SliverIndex, SliverPairIndex, SymbolId, encoding::Axis,
+    BlobId, BlsPublicKey, Epoch, ObjectId, SliverIndex, SliverPairIndex, SymbolId,
+    challenge::ChallengePosition, encoding::Axis,
 };
 use walrus_node_api::{ApiError, ApiStatus, ApiSuccess, reason, routes};
 
@@ -400,6 +401,48 @@ async fn health(State(node): Node, RawQuery(query): RawQuery) -> Response {
     json_response(StatusCode::OK, node.health(detailed))
 }
 
+/// The largest challenge-symbols request body: the positions are 37 bytes each.
+const CHALLENGE_BODY_LIMIT: usize = 16 + routes::MAX_CHALLENGE_POSITIONS * 40;
+
+async fn challenge_symbols(State(node): Node, headers: HeaderMap, body: Body) -> ApiResult {
+    check_octet_stream(&headers)?;
+    let body = read_body(body, &headers, CHALLENGE_BODY_LIMIT).await?;
+    let positions: Vec<ChallengePosition> = bcs::from_bytes(&body).map_err(|e| {
+        HttpError(ApiError::new(
+            ApiStatus::InvalidArgument,
+            reason::INVALID_CONTENT_TYPE,
+            format!("the body is not a BCS list of challenge positions: {e}"),
+        ))
+    })?;
+    let worker = Arc::clone(&node);
+    let answers = tokio::task::spawn_blocking(move || {
+        crate::challenge::answer_positions(&worker, &positions)
+    })
+    .await
+    .map_err(|_| HttpError(ApiError::internal()))??;
+    let bytes = bcs::to_bytes(&answers).map_err(|_| HttpError(ApiError::internal()))?;
+    Ok(bcs_response(bytes))
+}
+
+async fn challenge_verdict(
+    State(node): Node,
+    Path((epoch, target)): Path<(String, String)>,
+) -> ApiResult {
+    let epoch: Epoch = epoch
+        .parse()
+        .map_err(|_| invalid_parameter(format!("invalid epoch {epoch:?}")))?;
+    let target = ObjectId::from_str(&target)
+        .map_err(|e| invalid_parameter(format!("invalid object ID {target:?}: {e}")))?;
+    let verdict = node.challenges.verdict(epoch, &target).ok_or_else(|| {
+        HttpError(ApiError::new(
+            ApiStatus::NotFound,
+            reason::CHALLENGE_VERDICT_NOT_FOUND,
+            format!("no verdict on {target} for epoch {epoch}"),
+        ))
+    })?;
+    Ok(bcs_response(verdict.to_bcs()))
+}
+
 /// The largest sync-shard request body accepted.
 const SYNC_SHARD_BODY_LIMIT: usize = 4096;
 
@@ -477,6 +520,8 @@ pub fn router(node: Arc<NodeInner>) -> Router {
         .route(routes::BLOB_STATUS, get(blob_status))
         .route(routes::HEALTH, get(health))
         .route(routes::SYNC_SHARD, post(sync_shard))
+        .route(routes::CHALLENGE_SYMBOLS, post(challenge_symbols))
+        .route(routes::CHALLENGE_VERDICT, get(challenge_verdict))
         .fallback(not_found)
         .layer(middleware::from_fn_with_state(
             Arc::clone(&node),

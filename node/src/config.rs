@@ -150,6 +150,96 @@ pub struct NodeConfig {
     /// Whether the node calls the permissionless epoch-change functions when they are due.
     #[serde(default = "default_true")]
     pub drive_epoch_change: bool,
+    /// Storage challenges (this node as challenger; it always answers challenges).
+    #[serde(default, skip_serializing_if = "ChallengeConfig::is_default")]
+    pub challenges: ChallengeConfig,
+}
+
+/// The default timeout of one challenge request.
+pub const DEFAULT_CHALLENGE_TIMEOUT_MILLIS: u64 = 10_000;
+/// The default wake-up interval of the challenge worker.
+pub const DEFAULT_CHALLENGE_INTERVAL_SECS: u64 = 60;
+/// The default delay before a signer other than the lowest-index one submits a verdict.
+pub const DEFAULT_CHALLENGE_SUBMIT_DELAY_SECS: u64 = 60;
+
+/// The `challenges` section: how this node challenges the other committee members.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ChallengeConfig {
+    /// Whether this node runs the challenger (the responder always runs).
+    pub enabled: bool,
+    /// Samples per target and epoch (`k`).
+    pub samples: u16,
+    /// Failed samples a target may have and still pass (`t`).
+    pub tolerance: u16,
+    /// The timeout of each challenge request (up to 256 samples).
+    pub timeout_millis: u64,
+    /// How often the worker checks for the epoch's seed and polls the other verdicts.
+    pub interval_secs: u64,
+    /// How long a signer other than the lowest-index one waits before it submits a verdict
+    /// that is still not recorded.
+    pub submit_delay_secs: u64,
+    /// Only blobs certified at least this many epochs before the challenged epoch are sampled
+    /// (so that nodes had time to receive or recover them).
+    pub min_certified_age_epochs: u32,
+}
+
+impl Default for ChallengeConfig {
+    fn default() -> Self {
+        Self {
+            enabled: false,
+            samples: walrus_core::challenge::DEFAULT_SAMPLES,
+            tolerance: walrus_core::challenge::DEFAULT_TOLERANCE,
+            timeout_millis: DEFAULT_CHALLENGE_TIMEOUT_MILLIS,
+            interval_secs: DEFAULT_CHALLENGE_INTERVAL_SECS,
+            submit_delay_secs: DEFAULT_CHALLENGE_SUBMIT_DELAY_SECS,
+            min_certified_age_epochs: 1,
+        }
+    }
+}
+
+impl ChallengeConfig {
+    fn is_default(&self) -> bool {
+        self == &Self::default()
+    }
+
+    /// The worker settings.
+    pub fn worker_config(&self) -> crate::challenge::WorkerConfig {
+        crate::challenge::WorkerConfig {
+            round: crate::challenge::RoundConfig {
+                params: walrus_core::challenge::ChallengeParams {
+                    samples: self.samples,
+                    tolerance: self.tolerance,
+                },
+                timeout: Duration::from_millis(self.timeout_millis),
+            },
+            interval: Duration::from_secs(self.interval_secs),
+            submit_delay: Duration::from_secs(self.submit_delay_secs),
+            min_certified_age_epochs: self.min_certified_age_epochs,
+        }
+    }
+
+    fn validate(&self) -> Result<(), ConfigError> {
+        if self.samples == 0 {
+            return Err(invalid("challenges.samples", "must be at least 1"));
+        }
+        if self.tolerance >= self.samples {
+            return Err(invalid(
+                "challenges.tolerance",
+                format!(
+                    "must be below challenges.samples ({}), or every node passes",
+                    self.samples
+                ),
+            ));
+        }
+        if self.timeout_millis == 0 {
+            return Err(invalid("challenges.timeout_millis", "must be at least 1"));
+        }
+        if self.interval_secs == 0 {
+            return Err(invalid("challenges.interval_secs", "must be at least 1"));
+        }
+        Ok(())
+    }
 }
 
 fn default_name() -> String {
@@ -215,6 +305,7 @@ impl NodeConfig {
             max_sync_slivers: DEFAULT_MAX_SYNC_SLIVERS,
             sync_writes: true,
             drive_epoch_change: true,
+            challenges: ChallengeConfig::default(),
         }
     }
 
@@ -320,6 +411,7 @@ impl NodeConfig {
         if self.max_sync_slivers == 0 {
             return Err(invalid("max_sync_slivers", "must be at least 1"));
         }
+        self.challenges.validate()?;
         if !self.sui.rpc_url.starts_with("http://") && !self.sui.rpc_url.starts_with("https://") {
             return Err(invalid("sui.rpc_url", "must be an http:// or https:// URL"));
         }
@@ -488,5 +580,57 @@ mod tests {
             NodeConfig::from_yaml("storage_path: /x\nbogus: 1\n"),
             Err(ConfigError::Yaml(_))
         ));
+    }
+
+    #[test]
+    fn challenge_section_parses_defaults_and_validates() {
+        let config = local();
+        let mut value: serde_yaml::Value = serde_yaml::to_value(&config).expect("yaml");
+        assert!(
+            value.get("challenges").is_none(),
+            "the default section is not written"
+        );
+        let section: serde_yaml::Value =
+            serde_yaml::from_str("enabled: true\nsamples: 20\ntolerance: 2\ninterval_secs: 5\n")
+                .expect("yaml");
+        value
+            .as_mapping_mut()
+            .expect("mapping")
+            .insert("challenges".into(), section);
+        let parsed: NodeConfig = serde_yaml::from_value(value).expect("parses");
+        parsed.validate().expect("valid");
+        assert!(parsed.challenges.enabled);
+        assert_eq!(
+            (parsed.challenges.samples, parsed.challenges.tolerance),
+            (20, 2)
+        );
+        assert_eq!(
+            parsed.challenges.timeout_millis,
+            DEFAULT_CHALLENGE_TIMEOUT_MILLIS
+        );
+        let worker = parsed.challenges.worker_config();
+        assert_eq!(worker.interval, Duration::from_secs(5));
+        assert_eq!(worker.round.params.samples, 20);
+
+        let mut config = local();
+        config.challenges.tolerance = config.challenges.samples;
+        assert!(matches!(
+            config.validate(),
+            Err(ConfigError::Invalid {
+                field: "challenges.tolerance",
+                ..
+            })
+        ));
+        let mut config = local();
+        config.challenges.timeout_millis = 0;
+        assert!(matches!(
+            config.validate(),
+            Err(ConfigError::Invalid {
+                field: "challenges.timeout_millis",
+                ..
+            })
+        ));
+        let unknown: Result<ChallengeConfig, _> = serde_yaml::from_str("sample: 3\n");
+        assert!(unknown.is_err(), "unknown keys are rejected");
     }
 }

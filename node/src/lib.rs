@@ -7,12 +7,14 @@
 //! - [`api`]: the axum REST API.
 //! - [`recovery`]: background recovery of missing slivers and invalid-blob handling.
 //! - [`epoch`]: shard handover on epoch changes.
+//! - [`challenge`]: storage challenges (responder, challenger, verdict exchange).
 //!
 //! [`start`] runs a node in-process and returns a [`NodeHandle`]; the `walrus-node` binary
 //! wraps it.
 
 pub mod api;
 pub mod chain_view;
+pub mod challenge;
 pub mod committee;
 pub mod config;
 pub mod epoch;

@@ -26,6 +26,14 @@ pub struct Metrics {
     pub recovery_symbol_bytes: IntCounter,
     /// HTTP requests answered, by status code.
     pub http_responses: IntCounterVec,
+    /// Storage challenges this node ran as challenger, by outcome (`sent`, `passed`, `failed`).
+    pub challenges: IntCounterVec,
+    /// Failed challenge samples, by cause (`missing`, `invalid`, `unanswered`).
+    pub challenge_sample_failures: IntCounterVec,
+    /// Challenge symbols this node served as responder.
+    pub challenge_symbols_served: IntCounter,
+    /// Verdict certificates submitted, by outcome (`recorded`, `already_recorded`).
+    pub challenge_verdicts_submitted: IntCounterVec,
 }
 
 impl Metrics {
@@ -88,6 +96,25 @@ impl Metrics {
                 "walrus_node_http_responses_total",
                 "HTTP responses by status",
                 &["status"],
+            ),
+            challenges: counter_vec(
+                "walrus_node_challenges_total",
+                "Storage challenges run as challenger, by outcome",
+                &["outcome"],
+            ),
+            challenge_sample_failures: counter_vec(
+                "walrus_node_challenge_sample_failures_total",
+                "Failed storage-challenge samples, by cause",
+                &["cause"],
+            ),
+            challenge_symbols_served: counter(
+                "walrus_node_challenge_symbols_served_total",
+                "Storage-challenge symbols served as responder",
+            ),
+            challenge_verdicts_submitted: counter_vec(
+                "walrus_node_challenge_verdicts_submitted_total",
+                "Storage-challenge verdict certificates submitted, by outcome",
+                &["outcome"],
             ),
             registry,
         }

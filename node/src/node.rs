@@ -140,6 +140,8 @@ pub struct NodeInner {
     pub metrics: Metrics,
     /// The HTTP client for other nodes.
     pub http: reqwest::Client,
+    /// The storage-challenge verdicts this node signed.
+    pub challenges: crate::challenge::ChallengeState,
     committee: RwLock<Arc<Committee>>,
     previous_committee: RwLock<Option<Arc<Committee>>>,
     shard_status: RwLock<BTreeMap<ShardIndex, ShardStatus>>,
@@ -173,6 +175,7 @@ impl NodeInner {
             sui,
             metrics,
             http,
+            challenges: crate::challenge::ChallengeState::default(),
             committee: RwLock::new(Arc::new(committee)),
             previous_committee: RwLock::new(None),
             shard_status: RwLock::new(BTreeMap::new()),

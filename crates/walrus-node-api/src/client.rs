@@ -4,14 +4,15 @@ use base64::{Engine, engine::general_purpose::STANDARD};
 use reqwest::{Method, RequestBuilder, StatusCode, Url, header::CONTENT_TYPE};
 use serde::de::DeserializeOwned;
 use walrus_core::{
-    BlobId, BlsPublicKey, ObjectId, SliverIndex, SliverPairIndex,
+    BlobId, BlsPublicKey, Epoch, ObjectId, SliverIndex, SliverPairIndex,
+    challenge::ChallengePosition,
     encoding::{
         Axis, EncodingAxis, GeneralRecoverySymbol, InconsistencyProof, Primary, Secondary,
         SliverData,
     },
     messages::{
-        InvalidBlobIdAttestation, SignedInvalidBlobIdMsg, SignedStorageConfirmation,
-        SignedSyncShardRequest, StorageConfirmation,
+        InvalidBlobIdAttestation, SignedChallengeVerdict, SignedInvalidBlobIdMsg,
+        SignedStorageConfirmation, SignedSyncShardRequest, StorageConfirmation,
     },
     metadata::{BlobMetadata, BlobMetadataWithId},
 };
@@ -378,6 +379,35 @@ impl NodeClient {
             )
             .header(CONTENT_TYPE, OCTET_STREAM)
             .body(body);
+        send_bcs(request).await
+    }
+}
+
+impl NodeClient {
+    /// `POST /v1/challenges/symbols`: the node's answers to storage-challenge positions, in the
+    /// order asked, `None` where it holds no such symbol. Nothing is verified (verify each
+    /// symbol against the blob's metadata). At most
+    /// [`routes::MAX_CHALLENGE_POSITIONS`] positions per request.
+    pub async fn challenge_symbols(
+        &self,
+        positions: &[ChallengePosition],
+    ) -> Result<Vec<Option<GeneralRecoverySymbol>>, NodeApiError> {
+        let body = encode_bcs(&positions)?;
+        let request = self
+            .request(Method::POST, routes::CHALLENGE_SYMBOLS)?
+            .header(CONTENT_TYPE, OCTET_STREAM)
+            .body(body);
+        send_bcs(request).await
+    }
+
+    /// `GET /v1/challenges/{epoch}/verdicts/{target}`: the node's signed verdict on `target`
+    /// (not verified); a 404 ([`NodeApiError::is_not_found`]) while it has none.
+    pub async fn challenge_verdict(
+        &self,
+        epoch: Epoch,
+        target: &ObjectId,
+    ) -> Result<SignedChallengeVerdict, NodeApiError> {
+        let request = self.request(Method::GET, &routes::challenge_verdict(epoch, target))?;
         send_bcs(request).await
     }
 }

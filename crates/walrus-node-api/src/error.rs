@@ -79,6 +79,10 @@ pub mod reason {
     pub const INTERNAL_ERROR: &str = "INTERNAL_ERROR";
     /// The node is temporarily unable to serve the request.
     pub const UNAVAILABLE: &str = "UNAVAILABLE";
+    /// The node has no verdict on that target for that epoch (yet) (storage challenges, ours).
+    pub const CHALLENGE_VERDICT_NOT_FOUND: &str = "CHALLENGE_VERDICT_NOT_FOUND";
+    /// A challenge-symbols request holds no positions or too many (storage challenges, ours).
+    pub const INVALID_CHALLENGE_POSITIONS: &str = "INVALID_CHALLENGE_POSITIONS";
 }
 
 /// The canonical status of an error (`error.status`), which fixes its HTTP code.

@@ -30,6 +30,14 @@ pub const BLOB_STATUS: &str = "/v1/blobs/{blob_id}/status";
 pub const HEALTH: &str = "/v1/health";
 /// `POST`: node-to-node shard sync.
 pub const SYNC_SHARD: &str = "/v1/migrate/sync_shard";
+/// `POST`: storage-challenge symbols (BCS list of positions in, BCS list of optional symbols
+/// with proofs out).
+pub const CHALLENGE_SYMBOLS: &str = "/v1/challenges/symbols";
+/// `GET`: this node's signed verdict on `target` for the challenges of `epoch` (BCS).
+pub const CHALLENGE_VERDICT: &str = "/v1/challenges/{epoch}/verdicts/{target}";
+
+/// The largest number of positions in one challenge-symbols request.
+pub const MAX_CHALLENGE_POSITIONS: usize = 256;
 
 /// Query parameter asking the node to buffer a PUT until the blob is registered.
 pub const PENDING_QUERY: &str = "pending";
@@ -74,6 +82,12 @@ pub fn inconsistency_proof(blob_id: &BlobId, axis: Axis) -> String {
     format!("/v1/blobs/{blob_id}/inconsistencyProof/{axis}")
 }
 
+/// The path of a challenger's verdict on `target` for `epoch`; the object ID is `0x` + 64
+/// lowercase hex digits.
+pub fn challenge_verdict(epoch: walrus_core::Epoch, target: &ObjectId) -> String {
+    format!("/v1/challenges/{epoch}/verdicts/{target}")
+}
+
 /// The path of a blob's status.
 pub fn blob_status(blob_id: &BlobId) -> String {
     format!("/v1/blobs/{blob_id}/status")
@@ -104,6 +118,12 @@ mod tests {
         assert_eq!(
             inconsistency_proof(&blob_id, Axis::Primary),
             format!("/v1/blobs/{text}/inconsistencyProof/primary")
+        );
+        assert_eq!(
+            challenge_verdict(9, &object_id),
+            CHALLENGE_VERDICT
+                .replace("{epoch}", "9")
+                .replace("{target}", &object_id.to_string())
         );
     }
 }

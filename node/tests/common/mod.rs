@@ -40,6 +40,21 @@ pub struct Network {
 impl Network {
     /// Starts a devnet with `n_nodes` nodes over `n_shards` shards, and the nodes.
     pub async fn start(n_nodes: usize, n_shards: u16) -> Self {
+        Self::start_with_epoch_duration(
+            n_nodes,
+            n_shards,
+            DevnetConfig::default().epoch_duration_ms,
+        )
+        .await
+    }
+
+    /// Like [`Network::start`], with epochs of `epoch_duration_ms` (long epochs keep the
+    /// committee fixed for the whole test).
+    pub async fn start_with_epoch_duration(
+        n_nodes: usize,
+        n_shards: u16,
+        epoch_duration_ms: u64,
+    ) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let mut listeners = Vec::new();
         for _ in 0..n_nodes {
@@ -57,6 +72,7 @@ impl Network {
                     ..walrus_devnet::NodeConfig::default()
                 })
                 .collect(),
+            epoch_duration_ms,
             ..DevnetConfig::default()
         };
         let devnet = Devnet::start(devnet_config, &dir.path().join("devnet"))
@@ -65,8 +81,20 @@ impl Network {
         let genesis = devnet.genesis().clone();
         let mut configs = Vec::new();
         let mut nodes = Vec::new();
-        for (i, listener) in listeners.into_iter().enumerate() {
+        // Genesis may order the nodes differently from the config: give each node the listener
+        // of the address the chain holds for it, so peers reach it through the committee.
+        let mut listeners: Vec<Option<TcpListener>> = listeners.into_iter().map(Some).collect();
+        for i in 0..genesis.nodes.len() {
             let info = &genesis.nodes[i];
+            let listener = listeners
+                .iter_mut()
+                .find(|l| {
+                    l.as_ref().is_some_and(|l| {
+                        l.local_addr().unwrap().to_string() == info.network_address
+                    })
+                })
+                .and_then(Option::take)
+                .expect("every genesis node has one of the listeners");
             let config = NodeConfig::for_local(
                 info.name.clone(),
                 &info.bls_key_pair().unwrap(),

@@ -1,0 +1,618 @@
+//! Storage challenges, node side: the responder, the challenger and the verdict exchange.
+//!
+//! - Responder ([`answer_positions`], `POST /v1/challenges/symbols`): answers each challenged
+//!   position with the symbol and its Merkle proof, computed only from the slivers this node
+//!   has stored (no recovery on demand); `None` where it has nothing.
+//! - Challenger ([`challenge_target`], [`run_round`]): once per epoch, after the chain's challenge
+//!   seed is known, draws `k` positions per other committee member
+//!   ([`walrus_core::challenge::sample`]), requests them with a timeout, verifies every answer
+//!   against the blob metadata, and signs a pass/fail [`ChallengeVerdictMsg`].
+//! - Exchange ([`collect_certificate`], `GET /v1/challenges/{epoch}/verdicts/{target}`): the
+//!   node polls the other challengers' signed verdicts; once signers agreeing on one verdict
+//!   reach a quorum (`n - f` shards) without the target, it aggregates them into a
+//!   [`ChallengeVerdictCertificate`] and submits it ([`ChallengeChain::submit_verdict`]): the
+//!   lowest-index signer at once, the others only if the verdict is still not recorded after
+//!   `submit_delay_secs`. A duplicate submission is not an error.
+//!
+//! [`run`] is the background worker that ties these together.
+
+use std::{
+    collections::{BTreeMap, HashMap},
+    future::Future,
+    sync::{Arc, Mutex},
+    time::{Duration, Instant},
+};
+
+use tokio_util::sync::CancellationToken;
+use walrus_core::{
+    BlobId, Epoch, ObjectId, SliverIndex, SliverPairIndex, bft,
+    challenge::{ChallengeParams, ChallengePosition, SampleInput, sample},
+    encoding::{Axis, EitherDecodingSymbol, GeneralRecoverySymbol, Primary, Secondary, SliverData},
+    messages::{ChallengeVerdictCertificate, ChallengeVerdictMsg, SignedChallengeVerdict},
+    metadata::VerifiedBlobMetadataWithId,
+};
+use walrus_node_api::{ApiError, ApiStatus, NodeClient, reason, routes::MAX_CHALLENGE_POSITIONS};
+
+use crate::{committee::Member, node::NodeInner};
+
+// ===== Chain interface
+
+/// An error of the chain behind the challenge worker.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("challenge chain: {0}")]
+pub struct ChallengeChainError(pub String);
+
+/// What a verdict submission did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SubmitOutcome {
+    /// The chain recorded the verdict.
+    Recorded,
+    /// The chain already had a verdict on this target for this epoch (another challenger was
+    /// first); not an error.
+    AlreadyRecorded,
+}
+
+/// The chain operations the challenge worker needs. The real implementation calls the
+/// `walrus` package through `walrus-sui`; tests use an in-memory one.
+pub trait ChallengeChain: Send + Sync + std::fmt::Debug + 'static {
+    /// The challenge seed of `epoch`, or `None` while the chain has not fixed it yet.
+    fn challenge_seed(
+        &self,
+        epoch: Epoch,
+    ) -> impl Future<Output = Result<Option<[u8; 32]>, ChallengeChainError>> + Send;
+
+    /// Whether a verdict on `target` for `epoch` is already recorded on chain.
+    fn verdict_recorded(
+        &self,
+        epoch: Epoch,
+        target: ObjectId,
+    ) -> impl Future<Output = Result<bool, ChallengeChainError>> + Send;
+
+    /// Submits a verdict certificate with the on-chain signer bitmap of the committee.
+    fn submit_verdict(
+        &self,
+        certificate: &ChallengeVerdictCertificate,
+        signers_bitmap: Vec<u8>,
+    ) -> impl Future<Output = Result<SubmitOutcome, ChallengeChainError>> + Send;
+}
+
+// ===== Shared state (read by the REST API)
+
+/// The verdicts this node signed, by `(epoch, target)`, served to the other challengers.
+#[derive(Debug, Default)]
+pub struct ChallengeState {
+    verdicts: Mutex<BTreeMap<(Epoch, ObjectId), SignedChallengeVerdict>>,
+}
+
+impl ChallengeState {
+    /// This node's signed verdict on `target` for `epoch`, if it has one.
+    pub fn verdict(&self, epoch: Epoch, target: &ObjectId) -> Option<SignedChallengeVerdict> {
+        self.verdicts
+            .lock()
+            .ok()
+            .and_then(|verdicts| verdicts.get(&(epoch, *target)).cloned())
+    }
+
+    /// Records a signed verdict and forgets those older than the previous epoch.
+    pub fn insert(&self, epoch: Epoch, target: ObjectId, verdict: SignedChallengeVerdict) {
+        if let Ok(mut verdicts) = self.verdicts.lock() {
+            verdicts.retain(|(e, _), _| e.saturating_add(1) >= epoch);
+            verdicts.insert((epoch, target), verdict);
+        }
+    }
+}
+
+// ===== Responder
+
+/// `POST /v1/challenges/symbols`: the symbol and proof for each position, from this node's
+/// stored slivers only, `None` where the shard is not this node's or the sliver or metadata is
+/// not stored (or does not decode). Blocking (store reads and sliver expansion).
+pub fn answer_positions(
+    node: &NodeInner,
+    positions: &[ChallengePosition],
+) -> Result<Vec<Option<GeneralRecoverySymbol>>, ApiError> {
+    if positions.is_empty() || positions.len() > MAX_CHALLENGE_POSITIONS {
+        return Err(ApiError::new(
+            ApiStatus::InvalidArgument,
+            reason::INVALID_CHALLENGE_POSITIONS,
+            format!(
+                "a request holds 1 to {MAX_CHALLENGE_POSITIONS} positions, not {}",
+                positions.len()
+            ),
+        ));
+    }
+    let n_shards = node.n_shards();
+    if let Some(bad) = positions
+        .iter()
+        .find(|p| p.pair.get() >= n_shards || p.symbol.get() >= n_shards)
+    {
+        return Err(ApiError::new(
+            ApiStatus::InvalidArgument,
+            reason::INVALID_CHALLENGE_POSITIONS,
+            format!(
+                "position (pair {}, symbol {}) is out of range for {n_shards} shards",
+                bad.pair, bad.symbol
+            ),
+        ));
+    }
+    let owned = node.owned_shards();
+    // One sliver expansion per challenged sliver.
+    let mut groups: BTreeMap<(BlobId, SliverPairIndex, Axis), Vec<usize>> = BTreeMap::new();
+    for (i, position) in positions.iter().enumerate() {
+        groups
+            .entry((position.blob_id, position.pair, position.axis))
+            .or_default()
+            .push(i);
+    }
+    let mut answers: Vec<Option<GeneralRecoverySymbol>> = vec![None; positions.len()];
+    let mut metadata_cache: HashMap<BlobId, Option<VerifiedBlobMetadataWithId>> = HashMap::new();
+    for ((blob_id, pair, axis), indices) in groups {
+        let shard = pair.to_shard_index(n_shards, &blob_id);
+        if !owned.contains(&shard) {
+            continue;
+        }
+        let metadata = metadata_cache
+            .entry(blob_id)
+            .or_insert_with(|| node.verified_metadata(&blob_id).ok().flatten());
+        let Some(metadata) = metadata.as_ref() else {
+            continue;
+        };
+        let Ok(Some(bytes)) = node.store.sliver(shard, axis, &blob_id) else {
+            continue;
+        };
+        let targets: Vec<SliverIndex> = indices.iter().map(|&i| positions[i].symbol).collect();
+        let symbols = match axis {
+            Axis::Primary => bcs::from_bytes::<SliverData<Primary>>(&bytes)
+                .ok()
+                .and_then(|s| s.recovery_symbols_for(metadata, &targets).ok()),
+            Axis::Secondary => bcs::from_bytes::<SliverData<Secondary>>(&bytes)
+                .ok()
+                .and_then(|s| s.recovery_symbols_for(metadata, &targets).ok()),
+        };
+        let Some(symbols) = symbols else {
+            tracing::warn!(%blob_id, %pair, %axis, "stored sliver cannot answer a challenge");
+            continue;
+        };
+        for (i, symbol) in indices.into_iter().zip(symbols) {
+            answers[i] = Some(symbol);
+        }
+    }
+    let served = answers.iter().filter(|a| a.is_some()).count();
+    node.metrics
+        .challenge_symbols_served
+        .inc_by(u64::try_from(served).unwrap_or(u64::MAX));
+    Ok(answers)
+}
+
+// ===== Challenger
+
+/// Why one sample failed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum SampleFailure {
+    /// The target answered that it has no such symbol.
+    Missing,
+    /// The answer is not the requested cell or its proof does not verify.
+    Invalid,
+    /// The request timed out or failed (transport or error response).
+    Unanswered,
+}
+
+impl SampleFailure {
+    fn label(self) -> &'static str {
+        match self {
+            Self::Missing => "missing",
+            Self::Invalid => "invalid",
+            Self::Unanswered => "unanswered",
+        }
+    }
+}
+
+/// The result of challenging one target.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TargetOutcome {
+    /// The number of positions asked.
+    pub n_samples: usize,
+    /// The failed samples by cause.
+    pub failures: BTreeMap<SampleFailure, usize>,
+    /// The verdict under the round's pass rule.
+    pub passed: bool,
+}
+
+impl TargetOutcome {
+    /// The total number of failed samples.
+    pub fn n_failed(&self) -> usize {
+        self.failures.values().sum()
+    }
+}
+
+/// Checks one answer: it must be the cell `position.symbol` of exactly the challenged sliver,
+/// with a proof against that sliver's root in the metadata.
+pub fn verify_answer(
+    metadata: &VerifiedBlobMetadataWithId,
+    position: &ChallengePosition,
+    answer: &GeneralRecoverySymbol,
+) -> bool {
+    let n_shards = metadata.config().n_shards();
+    let source_index = match &answer.symbol {
+        EitherDecodingSymbol::Primary(symbol) => symbol.index,
+        EitherDecodingSymbol::Secondary(symbol) => symbol.index,
+    };
+    // The proof is checked against the root of the sliver the symbol claims to come from, so
+    // the claim itself must be the challenged sliver.
+    source_index == position.sliver_index(n_shards).get()
+        && answer
+            .verify(metadata, position.symbol, position.axis.orthogonal())
+            .is_ok()
+}
+
+/// Challenges one target: requests `positions` in batches, each with `timeout`, and verifies
+/// every answer against the metadata in `metadata` (positions of blobs missing from it count as
+/// not asked). The target passes iff at most `params.tolerance` samples fail.
+pub async fn challenge_target(
+    client: &NodeClient,
+    positions: &[ChallengePosition],
+    metadata: &HashMap<BlobId, VerifiedBlobMetadataWithId>,
+    params: ChallengeParams,
+    timeout: Duration,
+) -> TargetOutcome {
+    let mut failures: BTreeMap<SampleFailure, usize> = BTreeMap::new();
+    let positions: Vec<ChallengePosition> = positions
+        .iter()
+        .filter(|p| metadata.contains_key(&p.blob_id))
+        .copied()
+        .collect();
+    for batch in positions.chunks(MAX_CHALLENGE_POSITIONS) {
+        let answers = match tokio::time::timeout(timeout, client.challenge_symbols(batch)).await {
+            Ok(Ok(answers)) if answers.len() == batch.len() => answers,
+            Ok(Ok(_)) => {
+                *failures.entry(SampleFailure::Invalid).or_default() += batch.len();
+                continue;
+            }
+            Ok(Err(error)) => {
+                tracing::debug!(%error, "challenge request failed");
+                *failures.entry(SampleFailure::Unanswered).or_default() += batch.len();
+                continue;
+            }
+            Err(_) => {
+                *failures.entry(SampleFailure::Unanswered).or_default() += batch.len();
+                continue;
+            }
+        };
+        for (position, answer) in batch.iter().zip(answers) {
+            let failure = match (answer, metadata.get(&position.blob_id)) {
+                (None, _) => Some(SampleFailure::Missing),
+                (Some(answer), Some(metadata)) if verify_answer(metadata, position, &answer) => {
+                    None
+                }
+                (Some(_), _) => Some(SampleFailure::Invalid),
+            };
+            if let Some(failure) = failure {
+                *failures.entry(failure).or_default() += 1;
+            }
+        }
+    }
+    let n_failed = failures.values().sum();
+    TargetOutcome {
+        n_samples: positions.len(),
+        failures,
+        passed: params.passes(n_failed),
+    }
+}
+
+/// The blobs every node must hold in `epoch` and that this node can verify answers for: alive,
+/// certified at least `min_age` epochs before, not invalid, with metadata stored here. Sorted.
+pub fn eligible_blobs(
+    node: &NodeInner,
+    epoch: Epoch,
+    min_age: u32,
+) -> (Vec<BlobId>, HashMap<BlobId, VerifiedBlobMetadataWithId>) {
+    let infos = match node.store.blob_infos() {
+        Ok(infos) => infos,
+        Err(error) => {
+            tracing::error!(%error, "cannot list blobs for challenges");
+            return (Vec::new(), HashMap::new());
+        }
+    };
+    let mut blobs = Vec::new();
+    let mut metadata = HashMap::new();
+    for (blob_id, info) in infos {
+        let old_enough = info
+            .initial_certified_epoch
+            .is_some_and(|certified| certified.saturating_add(min_age) <= epoch);
+        if !old_enough || !info.is_certified(epoch) {
+            continue;
+        }
+        if let Ok(Some(verified)) = node.verified_metadata(&blob_id) {
+            blobs.push(blob_id);
+            metadata.insert(blob_id, verified);
+        }
+    }
+    blobs.sort_unstable();
+    blobs.dedup();
+    (blobs, metadata)
+}
+
+/// The per-round settings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RoundConfig {
+    /// Samples and tolerance.
+    pub params: ChallengeParams,
+    /// The timeout of each challenge request.
+    pub timeout: Duration,
+}
+
+/// Challenges every other committee member for `epoch` with `seed` over `blobs` (sorted), signs
+/// a verdict on each and records it for the exchange. Returns the outcome per target.
+pub async fn run_round(
+    node: &Arc<NodeInner>,
+    epoch: Epoch,
+    seed: &[u8; 32],
+    blobs: &[BlobId],
+    metadata: &HashMap<BlobId, VerifiedBlobMetadataWithId>,
+    config: RoundConfig,
+) -> BTreeMap<ObjectId, TargetOutcome> {
+    let committee = node.committee();
+    let n_shards = committee.n_shards;
+    let targets: Vec<&Member> = committee
+        .members
+        .iter()
+        .filter(|m| m.node_id != node.node_id)
+        .collect();
+    let rounds = targets.iter().map(|target| async move {
+        let Some(client) = target.client.as_ref() else {
+            tracing::warn!(target = %target.node_id, "no REST client for challenge target");
+            return None;
+        };
+        let input = SampleInput {
+            seed,
+            epoch,
+            challenger: node.node_id,
+            target: target.node_id,
+            target_shards: &target.shards,
+            blobs,
+            n_shards,
+            samples: config.params.samples,
+        };
+        let positions = match sample(&input) {
+            Ok(positions) => positions,
+            Err(error) => {
+                tracing::error!(target = %target.node_id, %error, "cannot draw challenge sample");
+                return None;
+            }
+        };
+        let outcome =
+            challenge_target(client, &positions, metadata, config.params, config.timeout).await;
+        Some((target.node_id, outcome))
+    });
+    let mut outcomes = BTreeMap::new();
+    for (target, outcome) in futures::future::join_all(rounds)
+        .await
+        .into_iter()
+        .flatten()
+    {
+        node.metrics.challenges.with_label_values(&["sent"]).inc();
+        node.metrics
+            .challenges
+            .with_label_values(&[if outcome.passed { "passed" } else { "failed" }])
+            .inc();
+        for (failure, count) in &outcome.failures {
+            node.metrics
+                .challenge_sample_failures
+                .with_label_values(&[failure.label()])
+                .inc_by(u64::try_from(*count).unwrap_or(u64::MAX));
+        }
+        tracing::info!(
+            %target,
+            epoch,
+            samples = outcome.n_samples,
+            failed = outcome.n_failed(),
+            passed = outcome.passed,
+            "challenged storage node"
+        );
+        let signed = ChallengeVerdictMsg::verdict(epoch, target, outcome.passed).sign(&node.key);
+        node.challenges.insert(epoch, target, signed);
+        outcomes.insert(target, outcome);
+    }
+    outcomes
+}
+
+// ===== Verdict exchange
+
+/// Collects the signed verdicts on `target` for `epoch` (this node's own and the other
+/// challengers'), verifies each against the signer's key, and returns a certificate if the
+/// signers of one verdict, without the target, reach a quorum of shards. Signers are in
+/// committee order.
+pub async fn collect_certificate(
+    node: &NodeInner,
+    epoch: Epoch,
+    target: ObjectId,
+    timeout: Duration,
+) -> Option<ChallengeVerdictCertificate> {
+    let committee = node.committee();
+    if committee.epoch != epoch {
+        return None;
+    }
+    let fetches = committee
+        .members
+        .iter()
+        .filter(|m| m.node_id != target)
+        .map(|member| async move {
+            let signed = if member.node_id == node.node_id {
+                node.challenges.verdict(epoch, &target)
+            } else {
+                let client = member.client.as_ref()?;
+                tokio::time::timeout(timeout, client.challenge_verdict(epoch, &target))
+                    .await
+                    .ok()?
+                    .ok()
+            }?;
+            let message = verify_verdict(&signed, &member.public_key, epoch)?;
+            (message.target() == target).then_some((member, message.passed(), signed))
+        });
+    let verdicts: Vec<(&Member, bool, SignedChallengeVerdict)> = futures::future::join_all(fetches)
+        .await
+        .into_iter()
+        .flatten()
+        .collect();
+    for passed in [false, true] {
+        let agreeing: Vec<&(&Member, bool, SignedChallengeVerdict)> =
+            verdicts.iter().filter(|(_, p, _)| *p == passed).collect();
+        let weight: u32 = agreeing.iter().map(|(m, _, _)| u32::from(m.weight())).sum();
+        let weight = u16::try_from(weight).unwrap_or(u16::MAX);
+        if !bft::is_quorum(weight, committee.n_shards) {
+            continue;
+        }
+        let mut signers: Vec<(u16, &SignedChallengeVerdict)> = agreeing
+            .iter()
+            .map(|(member, _, signed)| (member.index, signed))
+            .collect();
+        signers.sort_by_key(|(index, _)| *index);
+        match ChallengeVerdictCertificate::from_signed_messages(signers) {
+            Ok(certificate) => return Some(certificate),
+            Err(error) => tracing::error!(%error, "cannot aggregate challenge verdicts"),
+        }
+    }
+    None
+}
+
+/// Verifies a verdict's signature under `key` and decodes it, requiring `epoch`.
+fn verify_verdict(
+    signed: &SignedChallengeVerdict,
+    key: &walrus_core::BlsPublicKey,
+    epoch: Epoch,
+) -> Option<ChallengeVerdictMsg> {
+    signed.verify_signature(key).ok()?;
+    let message = signed.decode_message().ok()?;
+    (message.epoch() == epoch).then_some(message)
+}
+
+// ===== Worker
+
+/// The worker's settings (from the `challenges` config section).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WorkerConfig {
+    /// The round settings.
+    pub round: RoundConfig,
+    /// How often the worker wakes up (checks the epoch and seed, polls verdicts).
+    pub interval: Duration,
+    /// How long a signer that is not the lowest-index one waits before submitting itself.
+    pub submit_delay: Duration,
+    /// Blobs must have been certified at least this many epochs before the challenged epoch.
+    pub min_certified_age_epochs: u32,
+}
+
+#[derive(Debug, Default)]
+struct EpochProgress {
+    epoch: Epoch,
+    challenged: bool,
+    /// Targets whose verdict is not yet submitted or seen on chain, with the time this node
+    /// first held a certificate for them.
+    pending: BTreeMap<ObjectId, Option<Instant>>,
+}
+
+/// Runs the challenge worker until `cancel`: once per epoch, when the seed is known, challenges
+/// every other member, then exchanges verdicts and submits certificates until each target's
+/// verdict is on chain or the epoch ends.
+pub async fn run<C: ChallengeChain>(
+    node: Arc<NodeInner>,
+    chain: C,
+    config: WorkerConfig,
+    cancel: CancellationToken,
+) {
+    let mut progress = EpochProgress::default();
+    loop {
+        let epoch = node.epoch();
+        if progress.epoch != epoch {
+            progress = EpochProgress {
+                epoch,
+                ..EpochProgress::default()
+            };
+        }
+        if !progress.challenged {
+            match chain.challenge_seed(epoch).await {
+                Ok(Some(seed)) => {
+                    let (blobs, metadata) =
+                        eligible_blobs(&node, epoch, config.min_certified_age_epochs);
+                    let outcomes =
+                        run_round(&node, epoch, &seed, &blobs, &metadata, config.round).await;
+                    progress.pending = outcomes.into_keys().map(|t| (t, None)).collect();
+                    progress.challenged = true;
+                }
+                Ok(None) => tracing::debug!(epoch, "challenge seed not yet known"),
+                Err(error) => tracing::warn!(%error, "cannot read the challenge seed"),
+            }
+        }
+        let targets: Vec<ObjectId> = progress.pending.keys().copied().collect();
+        for target in targets {
+            if submit_if_due(&node, &chain, &config, &mut progress, target).await {
+                progress.pending.remove(&target);
+            }
+        }
+        tokio::select! {
+            () = cancel.cancelled() => return,
+            () = tokio::time::sleep(config.interval) => {}
+        }
+    }
+}
+
+/// Returns true when the target needs no more work this epoch.
+async fn submit_if_due<C: ChallengeChain>(
+    node: &NodeInner,
+    chain: &C,
+    config: &WorkerConfig,
+    progress: &mut EpochProgress,
+    target: ObjectId,
+) -> bool {
+    let epoch = progress.epoch;
+    let Some(certificate) = collect_certificate(node, epoch, target, config.round.timeout).await
+    else {
+        return false;
+    };
+    let committee = node.committee();
+    let own_index = committee.member(&node.node_id).map(|m| m.index);
+    let first_signer = certificate.signers.iter().min().copied();
+    let now = Instant::now();
+    let since = *progress
+        .pending
+        .entry(target)
+        .or_insert(None)
+        .get_or_insert(now);
+    let lowest = own_index.is_some() && own_index == first_signer;
+    if !lowest {
+        if now.duration_since(since) < config.submit_delay {
+            return false;
+        }
+        match chain.verdict_recorded(epoch, target).await {
+            Ok(true) => return true,
+            Ok(false) => {}
+            Err(error) => {
+                tracing::warn!(%error, "cannot check for a recorded verdict");
+                return false;
+            }
+        }
+    }
+    let bitmap = match certificate.signers_bitmap(committee.members.len()) {
+        Ok(bitmap) => bitmap,
+        Err(error) => {
+            tracing::error!(%error, "cannot build the signer bitmap");
+            return true;
+        }
+    };
+    match chain.submit_verdict(&certificate, bitmap).await {
+        Ok(outcome) => {
+            node.metrics
+                .challenge_verdicts_submitted
+                .with_label_values(&[match outcome {
+                    SubmitOutcome::Recorded => "recorded",
+                    SubmitOutcome::AlreadyRecorded => "already_recorded",
+                }])
+                .inc();
+            tracing::info!(%target, epoch, ?outcome, "submitted challenge verdict");
+            true
+        }
+        Err(error) => {
+            tracing::warn!(%target, %error, "cannot submit challenge verdict");
+            false
+        }
+    }
+}
