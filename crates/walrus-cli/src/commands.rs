@@ -194,8 +194,9 @@ pub async fn store(context: &Context, args: StoreArgs) -> anyhow::Result<()> {
 /// `walrus read`.
 #[derive(Debug, clap::Args)]
 pub struct ReadArgs {
-    /// The blob ID.
-    blob_id: BlobId,
+    /// The blob ID (base64url; one starting with `-` is accepted as is).
+    #[arg(allow_hyphen_values = true)]
+    pub(crate) blob_id: BlobId,
     /// Write the blob to this file instead of stdout.
     #[arg(long, short)]
     out: Option<PathBuf>,
@@ -292,8 +293,8 @@ pub async fn read(context: &Context, args: ReadArgs) -> anyhow::Result<()> {
 /// `walrus blob-status`.
 #[derive(Debug, clap::Args)]
 pub struct BlobStatusArgs {
-    /// The blob ID.
-    #[arg(required_unless_present = "file")]
+    /// The blob ID (base64url; one starting with `-` is accepted as is).
+    #[arg(required_unless_present = "file", allow_hyphen_values = true)]
     blob_id: Option<BlobId>,
     /// Compute the blob ID of this file for the current committee instead.
     #[arg(long, conflicts_with = "blob_id")]

@@ -9,6 +9,7 @@
 //! DIR/local.yaml            ports, sizes and seed of this network (written on first start)
 //! DIR/client.yaml           the client config the other `walrus` commands use
 //! DIR/wallet.keystore       the client's funded wallet
+//! DIR/epoch-driver.keystore the wallet that pays for the epoch-change calls
 //! DIR/devnet/               chain database, genesis.json
 //! DIR/nodes/node-I/         node config and database
 //! DIR/indexer/              indexer database
@@ -18,6 +19,12 @@
 //! ```
 //!
 //! A second `walrus local` in the same directory resumes the same network with its data.
+//!
+//! Epochs: the contract's epoch changes are permissionless calls that someone has to make once
+//! they are due. `walrus local` makes them (`voting_end` half-way through an epoch,
+//! `initiate_epoch_change` once `--epoch-secs` have passed) from its own funded wallet, so the
+//! storage nodes see epoch changes (and report `epoch_sync_done` themselves), stakes activate and
+//! rewards are paid. The client wallet is left alone, so CLI commands never race with it.
 //!
 //! Supervision: a component that dies (say a storage node killed with `kill -9 $(cat
 //! DIR/run/node-1.pid)`) is reported once on stderr and the rest of the network keeps running;
@@ -46,6 +53,10 @@ pub use supervisor::{Component, free_ports};
 const CLIENT_SUI: u64 = 10_000 * 1_000_000_000;
 /// WAL given to the local client at genesis (in FROST): 1,000,000 WAL.
 const CLIENT_WAL: u64 = 1_000_000 * 1_000_000_000;
+/// SUI given to the epoch driver's wallet at genesis (in MIST): 1,000 SUI.
+const DRIVER_SUI: u64 = 1_000 * 1_000_000_000;
+/// How often the epoch driver reads the staking state.
+const DRIVER_TICK: Duration = Duration::from_secs(1);
 /// How long components get to start.
 const START_TIMEOUT: Duration = Duration::from_secs(60);
 /// How long components get to stop after SIGTERM.
@@ -152,6 +163,9 @@ impl LocalPaths {
     fn wallet(&self) -> PathBuf {
         self.dir.join("wallet.keystore")
     }
+    fn driver_wallet(&self) -> PathBuf {
+        self.dir.join("epoch-driver.keystore")
+    }
     fn devnet_dir(&self) -> PathBuf {
         self.dir.join("devnet")
     }
@@ -241,6 +255,17 @@ fn load_or_create_network(args: &LocalArgs, paths: &LocalPaths) -> anyhow::Resul
         }
     };
 
+    let mut driver =
+        Keystore::load_or_create(paths.driver_wallet()).context("creating the driver wallet")?;
+    let driver_address = match driver.first() {
+        Some(wallet) => wallet.address(),
+        None => {
+            let address = driver.generate();
+            driver.save().context("writing the driver wallet")?;
+            address
+        }
+    };
+
     let config = DevnetConfig {
         seed: rand::random(),
         n_shards: network.shards,
@@ -253,11 +278,18 @@ fn load_or_create_network(args: &LocalArgs, paths: &LocalPaths) -> anyhow::Resul
             })
             .collect(),
         epoch_duration_ms: network.epoch_duration_ms,
-        balances: vec![BalanceConfig {
-            address,
-            sui: CLIENT_SUI,
-            wal: CLIENT_WAL,
-        }],
+        balances: vec![
+            BalanceConfig {
+                address,
+                sui: CLIENT_SUI,
+                wal: CLIENT_WAL,
+            },
+            BalanceConfig {
+                address: driver_address,
+                sui: DRIVER_SUI,
+                wal: 0,
+            },
+        ],
         ..DevnetConfig::default()
     };
     std::fs::create_dir_all(paths.devnet_dir())?;
@@ -441,11 +473,131 @@ async fn start_and_serve(
     }
     // Handlers first: whoever reads the endpoints may signal at once.
     let signals = Signals::new()?;
+    let driver = match epoch_driver(paths, &sui)? {
+        Some(client) => Some(tokio::spawn(drive_epochs(client))),
+        None => {
+            eprintln!(
+                "warning: no {} (network created by an older walrus local): epochs will not \
+                 change",
+                paths.driver_wallet().display()
+            );
+            None
+        }
+    };
     print_endpoints(&endpoints, json)?;
     if !json {
         eprintln!("walrus local is running; press Ctrl-C to stop");
     }
-    watch(components, signals).await
+    let result = watch(components, signals).await;
+    if let Some(driver) = driver {
+        driver.abort();
+    }
+    result
+}
+
+/// The chain client of the epoch driver, if this network has a driver wallet.
+fn epoch_driver(
+    paths: &LocalPaths,
+    sui: &WalrusSuiConfig,
+) -> anyhow::Result<Option<walrus_sui::client::WalrusSuiClient>> {
+    let path = paths.driver_wallet();
+    if !path.exists() {
+        return Ok(None);
+    }
+    let keystore = Keystore::load(&path).with_context(|| format!("loading {}", path.display()))?;
+    let Some(wallet) = keystore.first() else {
+        return Ok(None);
+    };
+    let client = walrus_sui::client::WalrusSuiClient::new(sui.clone())
+        .context("epoch driver: chain client")?
+        .with_wallet(wallet.clone());
+    Ok(Some(client))
+}
+
+/// What the epoch driver should call now, given the staking state and the time (ms).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum EpochStep {
+    /// Nothing is due.
+    Wait,
+    /// `voting_end`: select the next committee.
+    VotingEnd,
+    /// `initiate_epoch_change`: start the next epoch.
+    InitiateEpochChange,
+}
+
+/// The timing of the staking state that decides the next epoch-change call.
+#[derive(Debug, Clone, Copy)]
+struct EpochTiming {
+    epoch: u32,
+    state: walrus_sui::objects::EpochState,
+    duration_ms: u64,
+    first_epoch_start_ms: u64,
+}
+
+impl EpochTiming {
+    fn of(state: &walrus_sui::objects::StakingInnerV1) -> Self {
+        Self {
+            epoch: state.epoch,
+            state: state.epoch_state,
+            duration_ms: state.epoch_duration,
+            first_epoch_start_ms: state.first_epoch_start,
+        }
+    }
+
+    /// What is due at `now_ms`, with the contract's rules: voting ends half an epoch after the
+    /// last epoch change completed, the next epoch starts a whole epoch after it (epoch 0 ends
+    /// at the first epoch's start).
+    fn step(&self, now_ms: u64) -> EpochStep {
+        use walrus_sui::objects::EpochState;
+        let due = |after_change: u64| {
+            if self.epoch == 0 {
+                self.first_epoch_start_ms
+            } else {
+                after_change
+            }
+        };
+        match self.state {
+            EpochState::EpochChangeDone(last_change)
+                if now_ms >= due(last_change.saturating_add(self.duration_ms / 2)) =>
+            {
+                EpochStep::VotingEnd
+            }
+            EpochState::NextParamsSelected(last_change)
+                if now_ms >= due(last_change.saturating_add(self.duration_ms)) =>
+            {
+                EpochStep::InitiateEpochChange
+            }
+            _ => EpochStep::Wait,
+        }
+    }
+}
+
+/// Makes the permissionless epoch-change calls when they are due, until aborted.
+async fn drive_epochs(client: walrus_sui::client::WalrusSuiClient) {
+    let mut tick = tokio::time::interval(DRIVER_TICK);
+    let mut last_warning = None;
+    loop {
+        tick.tick().await;
+        let state = match client.staking_state().await {
+            Ok(state) => state,
+            Err(_) => continue, // The chain may be restarting; try again next tick.
+        };
+        let now_ms = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX));
+        let result = match EpochTiming::of(&state).step(now_ms) {
+            EpochStep::Wait => continue,
+            EpochStep::VotingEnd => client.voting_end().await,
+            EpochStep::InitiateEpochChange => client.initiate_epoch_change().await,
+        };
+        // The chain's clock may lag ours by a moment ("too early"): warn once per epoch.
+        if let Err(error) = result
+            && last_warning != Some(state.epoch)
+        {
+            last_warning = Some(state.epoch);
+            eprintln!("warning: epoch driver (epoch {}): {error}", state.epoch);
+        }
+    }
 }
 
 /// The signals `walrus local` handles while it runs.
@@ -762,4 +914,37 @@ async fn run_indexer(
         result = wait_for_stop_signal() => result?,
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use walrus_sui::objects::EpochState;
+
+    use super::*;
+
+    fn timing(epoch: u32, state: EpochState) -> EpochTiming {
+        EpochTiming {
+            epoch,
+            state,
+            duration_ms: 10_000,
+            first_epoch_start_ms: 500,
+        }
+    }
+
+    #[test]
+    fn epoch_driver_calls_each_step_when_due() {
+        let done = timing(3, EpochState::EpochChangeDone(100_000));
+        assert_eq!(done.step(104_999), EpochStep::Wait);
+        assert_eq!(done.step(105_000), EpochStep::VotingEnd);
+        let selected = timing(3, EpochState::NextParamsSelected(100_000));
+        assert_eq!(selected.step(109_999), EpochStep::Wait);
+        assert_eq!(selected.step(110_000), EpochStep::InitiateEpochChange);
+        // While the nodes sync shards nothing is due.
+        let syncing = timing(3, EpochState::EpochChangeSync(4));
+        assert_eq!(syncing.step(u64::MAX), EpochStep::Wait);
+        // Epoch 0 ends at the first epoch's start.
+        let genesis = timing(0, EpochState::NextParamsSelected(0));
+        assert_eq!(genesis.step(499), EpochStep::Wait);
+        assert_eq!(genesis.step(500), EpochStep::InitiateEpochChange);
+    }
 }

@@ -122,3 +122,32 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Component(command) => local::run_component(command).await,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::panic)]
+
+    use super::*;
+
+    /// A base64url blob ID may start with `-`; it must parse as the positional argument in any
+    /// position, while real options around it still work.
+    #[test]
+    fn blob_ids_starting_with_a_hyphen_are_positional() {
+        let id = "-6kk8ghyMf8fVZEB9lp0ufOWOzqP3VSf37AgNIhBGVw";
+        for args in [
+            vec!["walrus", "read", id, "--out", "x", "--json"],
+            vec!["walrus", "--json", "read", "--out", "x", id],
+            vec!["walrus", "read", "--range", "0-9", id],
+        ] {
+            let cli = Cli::try_parse_from(&args).unwrap_or_else(|e| panic!("{args:?}: {e}"));
+            let Command::Read(read) = cli.command else {
+                panic!("{args:?} is not a read");
+            };
+            assert_eq!(read.blob_id.to_string(), id, "{args:?}");
+        }
+        let cli = Cli::try_parse_from(["walrus", "blob-status", id, "--json"]).unwrap();
+        assert!(cli.json);
+        // Options that need a value still reject a missing one.
+        assert!(Cli::try_parse_from(["walrus", "read", id, "--out"]).is_err());
+    }
+}
