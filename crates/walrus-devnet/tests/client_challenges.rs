@@ -121,7 +121,9 @@ fn verdict_certificate(
 
 /// The committee indices of every member except `target`.
 fn others(committee: &BlsCommittee, target: usize) -> Vec<usize> {
-    (0..committee.members.len()).filter(|i| *i != target).collect()
+    (0..committee.members.len())
+        .filter(|i| *i != target)
+        .collect()
 }
 
 fn abort_of(result: Result<TxOutcome, ChainError>) -> Option<MoveAbort> {
@@ -259,10 +261,7 @@ async fn failing_node_earns_less_and_is_slashed_and_its_stakers_lose() {
 
     // The delegator stakes with the node that will fail; the stake counts from the next epoch.
     let principal = 100 * WAL;
-    let staked = delegator
-        .stake_with_pool(failing, principal)
-        .await
-        .unwrap();
+    let staked = delegator.stake_with_pool(failing, principal).await.unwrap();
     change_epoch(&devnet, &delegator).await;
 
     // Two consecutive epochs with a failing verdict on one node and a passing one on another.
@@ -271,7 +270,13 @@ async fn failing_node_earns_less_and_is_slashed_and_its_stakers_lose() {
         let state = delegator.system_state().await.unwrap();
         let committee = state.committee;
         let epoch = committee.epoch;
-        let index = |id| committee.members.iter().position(|m| m.node_id == id).unwrap();
+        let index = |id| {
+            committee
+                .members
+                .iter()
+                .position(|m| m.node_id == id)
+                .unwrap()
+        };
         let (f, p) = (index(failing), index(passing));
         for (target, index, passed) in [(failing, f, false), (passing, p, true)] {
             let cert = verdict_certificate(
@@ -295,7 +300,14 @@ async fn failing_node_earns_less_and_is_slashed_and_its_stakers_lose() {
         events = change_epoch(&devnet, &delegator).await;
 
         // The passing node earns more per shard than the failing one.
-        let weight = |id| committee.members.iter().find(|m| m.node_id == id).unwrap().weight;
+        let weight = |id| {
+            committee
+                .members
+                .iter()
+                .find(|m| m.node_id == id)
+                .unwrap()
+                .weight
+        };
         let (fail_reward, pass_reward) = (rewarded(&events, failing), rewarded(&events, passing));
         assert!(
             u128::from(fail_reward.reward) * u128::from(weight(passing))
@@ -321,12 +333,12 @@ async fn failing_node_earns_less_and_is_slashed_and_its_stakers_lose() {
 
     // The delegator's stake redeems for less than its principal.
     let before = delegator.wal_balance(me).await.unwrap();
-    let outcome = delegator.withdraw_stake(staked.object_ref.id).await.unwrap();
+    let outcome = delegator
+        .withdraw_stake(staked.object_ref.id)
+        .await
+        .unwrap();
     let withdrawn = delegator.wal_balance(me).await.unwrap() - before;
-    assert!(
-        withdrawn < principal,
-        "withdrew {withdrawn} of {principal}"
-    );
+    assert!(withdrawn < principal, "withdrew {withdrawn} of {principal}");
     assert!(withdrawn >= principal * 8 / 10, "withdrew {withdrawn}");
     assert!(outcome.contract_events().any(|e| matches!(
         e,

@@ -663,7 +663,10 @@ mod staking_pool_tests {
             assert_eq!(slash(&mut pool, 1_000).unwrap(), ONE_WAL);
             advance_epoch(&mut pool, 2, 0, ctx).unwrap();
             assert_eq!(pool.wal_balance, 9 * ONE_WAL);
-            assert_eq!(stake_value(&pool, 10 * ONE_WAL, 1, 2, ctx).unwrap(), 9 * ONE_WAL);
+            assert_eq!(
+                stake_value(&pool, 10 * ONE_WAL, 1, 2, ctx).unwrap(),
+                9 * ONE_WAL
+            );
             // New stake after the slash is not affected.
             let _bob = stake(&mut pool, ONE_WAL, 3, ctx).unwrap();
             request_withdraw(&mut pool, &mut alice, 2, 3, ctx).unwrap();

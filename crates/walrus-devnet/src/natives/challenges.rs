@@ -10,7 +10,9 @@ use walrus_sui::events::ChallengeVerdictRecorded;
 use walrus_sui::move_types::{Entry, VecMap};
 use walrus_sui::objects::{ChallengeParams, ChallengeState, NodeRecord};
 
-use super::{NResult, NativeCtx, NativeError, NativeFn, ParamKind, ensure, native, pure_arg, typed};
+use super::{
+    NResult, NativeCtx, NativeError, NativeFn, ParamKind, ensure, native, pure_arg, typed,
+};
 
 use ParamKind::Val;
 
@@ -53,7 +55,10 @@ pub(crate) fn lookup(function: &str) -> Option<NativeFn> {
             let previous: Vec<u8> = pure_arg(&a[0], 0, &u8_vector())?;
             let epoch: u32 = pure_arg(&a[1], 1, &TypeTag::U32)?;
             let digest: Vec<u8> = pure_arg(&a[2], 2, &u8_vector())?;
-            Ok(vec![typed(u8_vector(), &next_seed(&previous, epoch, &digest))?])
+            Ok(vec![typed(
+                u8_vector(),
+                &next_seed(&previous, epoch, &digest),
+            )?])
         }),
         _ => None,
     }
@@ -158,7 +163,12 @@ pub fn close_epoch(
             });
         }
         let mut keep = N_BASIS_POINTS;
-        if let Some(entry) = state.records.contents.iter_mut().find(|e| e.key == *node_id) {
+        if let Some(entry) = state
+            .records
+            .contents
+            .iter_mut()
+            .find(|e| e.key == *node_id)
+        {
             let record = &mut entry.value;
             record.recent.push(outcome);
             while record.recent.len() as u64 > window {

@@ -12,8 +12,8 @@ use walrus_sui::errors::StakingError as E;
 use walrus_sui::events::{
     CommissionCollected, CommissionRateSet, EpochChangeDone, EpochChangeStart,
     EpochParametersSelected, NodeParametersUpdated, NodeRegistered, NodeRetired, NodeSlashed,
-    PoolRewarded,
-    ShardsReceived, StakeDeposited, StakeWithdrawalRequested, StakeWithdrawn, VotesUpdated,
+    PoolRewarded, ShardsReceived, StakeDeposited, StakeWithdrawalRequested, StakeWithdrawn,
+    VotesUpdated,
 };
 use walrus_sui::move_types::{Entry, Uid, VecMap};
 use walrus_sui::objects::{

@@ -189,7 +189,13 @@ pub fn withdraw(
         abort(f, E::EWithdrawEpochNotReached)
     })?;
     let principal = staked.principal.value;
-    let value = stake_value(pool, principal, staked.activation_epoch, withdraw_epoch, ctx)?;
+    let value = stake_value(
+        pool,
+        principal,
+        staked.activation_epoch,
+        withdraw_epoch,
+        ctx,
+    )?;
     if value < principal {
         // Slashed below the principal: the shortfall stays in the pool, owned by nobody.
         let shortfall = principal - value;
@@ -242,7 +248,10 @@ pub fn stake_value(
 pub fn slash(pool: &mut StakingPool, slash_bps: u16) -> NResult<u64> {
     let amount = u128::from(pool.wal_balance) * u128::from(slash_bps) / u128::from(N_BASIS_POINTS);
     let amount = u64::try_from(amount).map_err(|_| arithmetic())?;
-    pool.wal_balance = pool.wal_balance.checked_sub(amount).ok_or_else(arithmetic)?;
+    pool.wal_balance = pool
+        .wal_balance
+        .checked_sub(amount)
+        .ok_or_else(arithmetic)?;
     Ok(amount)
 }
 
