@@ -237,7 +237,8 @@ public fun consecutive_failures(self: &ChallengeState, node_id: ID): u32 {
 
 /// The recent outcomes of `node_id`, newest last.
 public fun recent_outcomes(self: &ChallengeState, node_id: ID): vector<u8> {
-    if (self.records.contains(&node_id)) self.records.get(&node_id).recent else vector[]
+    if (self.records.contains(&node_id)) self.records.get(&node_id).recent
+    else vector[]
 }
 
 /// WAL slashed so far.

@@ -433,7 +433,10 @@ public(package) fun advance_epoch(
 }
 
 /// The slash fraction in basis points (called by `walrus::staking` when it slashes).
-public(package) fun slash_bps(self: &System): u16 { self.inner().challenges.params().slash_bps() }
+public(package) fun slash_bps(self: &System): u16 {
+    let params = self.inner().challenges.params();
+    params.slash_bps()
+}
 
 /// Adds `amount` to the slashed total (called by `walrus::staking` after a slash).
 public(package) fun record_slash(self: &mut System, amount: u64) {
