@@ -32,6 +32,11 @@ use walrus_core::{
     metadata::VerifiedBlobMetadataWithId,
 };
 use walrus_node_api::{ApiError, ApiStatus, NodeClient, reason, routes::MAX_CHALLENGE_POSITIONS};
+use walrus_sui::{
+    MoveAbort,
+    client::{Certificate, ChainError, WalrusSuiClient},
+    errors::ChallengesError,
+};
 
 use crate::{committee::Member, node::NodeInner};
 
@@ -74,6 +79,62 @@ pub trait ChallengeChain: Send + Sync + std::fmt::Debug + 'static {
         certificate: &ChallengeVerdictCertificate,
         signers_bitmap: Vec<u8>,
     ) -> impl Future<Output = Result<SubmitOutcome, ChallengeChainError>> + Send;
+}
+
+/// [`ChallengeChain`] over the Walrus contracts (`walrus::system::submit_challenge_verdict`
+/// and the challenge state in the system object).
+#[derive(Debug, Clone)]
+pub struct SuiChallengeChain {
+    sui: WalrusSuiClient,
+}
+
+impl SuiChallengeChain {
+    /// Uses `sui` (with the operator's wallet, which pays for submissions).
+    pub fn new(sui: WalrusSuiClient) -> Self {
+        Self { sui }
+    }
+}
+
+fn chain_error(error: ChainError) -> ChallengeChainError {
+    ChallengeChainError(error.to_string())
+}
+
+impl ChallengeChain for SuiChallengeChain {
+    async fn challenge_seed(&self, epoch: Epoch) -> Result<Option<[u8; 32]>, ChallengeChainError> {
+        self.sui.challenge_seed(epoch).await.map_err(chain_error)
+    }
+
+    async fn verdict_recorded(
+        &self,
+        epoch: Epoch,
+        target: ObjectId,
+    ) -> Result<bool, ChallengeChainError> {
+        let state = self.sui.system_state().await.map_err(chain_error)?;
+        // The chain keeps only the current epoch's verdicts; a past epoch is closed.
+        Ok(state.committee.epoch != epoch || state.challenges.verdict(&target).is_some())
+    }
+
+    async fn submit_verdict(
+        &self,
+        certificate: &ChallengeVerdictCertificate,
+        signers_bitmap: Vec<u8>,
+    ) -> Result<SubmitOutcome, ChallengeChainError> {
+        let certificate = Certificate {
+            signature: certificate.signature.to_bytes().to_vec(),
+            signers_bitmap,
+            message: certificate.serialized_message.clone(),
+        };
+        match self.sui.submit_challenge_verdict(&certificate).await {
+            Ok(_) => Ok(SubmitOutcome::Recorded),
+            Err(error)
+                if error.move_abort()
+                    == Some(MoveAbort::Challenges(ChallengesError::EDuplicateVerdict)) =>
+            {
+                Ok(SubmitOutcome::AlreadyRecorded)
+            }
+            Err(error) => Err(chain_error(error)),
+        }
+    }
 }
 
 // ===== Shared state (read by the REST API)

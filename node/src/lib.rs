@@ -220,6 +220,14 @@ pub async fn start_with_listener(
         recovery_rx,
         cancel.clone(),
     )));
+    if node.config.challenges.enabled {
+        tasks.push(tokio::spawn(challenge::run(
+            Arc::clone(&node),
+            challenge::SuiChallengeChain::new(node.sui.clone()),
+            node.config.challenges.worker_config(),
+            cancel.clone(),
+        )));
+    }
     tracing::info!(%name, %rest_address, epoch, shards = ?node.owned_shards(), "storage node started");
     Ok(NodeHandle {
         node,

@@ -2,7 +2,8 @@
 //! their stored slivers; an honest node passes, a node with a corrupt sliver or a dropped shard
 //! fails, a node that never answers fails on the timeout; signed verdicts are exchanged through
 //! the REST API and aggregate into certificates that verify, and the background worker submits
-//! exactly one certificate per target to the chain (an in-memory stand-in for the contract).
+//! exactly one certificate per target (to an in-memory stand-in for the contract, then through
+//! the chain client to the devnet, which records the verdicts).
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // Tests fail loudly by design.
 
@@ -24,7 +25,7 @@ use walrus_core::{
 };
 use walrus_node::challenge::{
     self, ChallengeChain, ChallengeChainError, RoundConfig, SampleFailure, SubmitOutcome,
-    WorkerConfig,
+    SuiChallengeChain, WorkerConfig,
 };
 use walrus_node_api::{NodeClient, reason, routes::MAX_CHALLENGE_POSITIONS};
 
@@ -481,6 +482,39 @@ async fn challenges_pass_honest_nodes_and_fail_lossy_ones() {
     assert!(
         metrics.contains("walrus_node_challenges_total{outcome=\"failed\"}"),
         "{metrics}"
+    );
+
+    // ===== End to end: the workers submit through the chain client with the chain's own
+    // seed, and the contract records the verdicts.
+    let cancel = CancellationToken::new();
+    let workers: Vec<_> = (0..4)
+        .map(|i| {
+            let node = Arc::clone(network.node(i).node());
+            let chain = SuiChallengeChain::new(node.sui.clone());
+            tokio::spawn(challenge::run(node, chain, config, cancel.clone()))
+        })
+        .collect();
+    wait_for("verdicts recorded on chain", 120, || async {
+        user.challenge_state()
+            .await
+            .is_ok_and(|state| (0..4).all(|i| state.verdict(&id(i)).is_some()))
+    })
+    .await;
+    cancel.cancel();
+    for worker in workers {
+        worker.await.unwrap();
+    }
+    let state = user.challenge_state().await.unwrap();
+    for i in 0..4 {
+        assert_eq!(state.verdict(&id(i)), Some(i != 3), "verdict on node {i}");
+    }
+    assert!(
+        network
+            .node(0)
+            .node()
+            .metrics
+            .render()
+            .contains("walrus_node_challenge_verdicts_submitted_total"),
     );
     network.shutdown().await;
 }
