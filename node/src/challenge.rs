@@ -360,37 +360,50 @@ pub async fn challenge_target(
     }
 }
 
-/// The blobs every node must hold in `epoch` and that this node can verify answers for: alive,
-/// certified at least `min_age` epochs before, not invalid, with metadata stored here. Sorted.
-pub fn eligible_blobs(
-    node: &NodeInner,
-    epoch: Epoch,
-    min_age: u32,
-) -> (Vec<BlobId>, HashMap<BlobId, VerifiedBlobMetadataWithId>) {
+/// The blobs every node must hold in `epoch`: alive, certified at least `min_age` epochs
+/// before, not invalid. Sorted. Blocking (scans the blob infos).
+pub fn eligible_blobs(node: &NodeInner, epoch: Epoch, min_age: u32) -> Vec<BlobId> {
     let infos = match node.store.blob_infos() {
         Ok(infos) => infos,
         Err(error) => {
             tracing::error!(%error, "cannot list blobs for challenges");
-            return (Vec::new(), HashMap::new());
+            return Vec::new();
         }
     };
-    let mut blobs = Vec::new();
-    let mut metadata = HashMap::new();
-    for (blob_id, info) in infos {
-        let old_enough = info
-            .initial_certified_epoch
-            .is_some_and(|certified| certified.saturating_add(min_age) <= epoch);
-        if !old_enough || !info.is_certified(epoch) {
-            continue;
-        }
-        if let Ok(Some(verified)) = node.verified_metadata(&blob_id) {
-            blobs.push(blob_id);
-            metadata.insert(blob_id, verified);
-        }
-    }
+    let mut blobs: Vec<BlobId> = infos
+        .into_iter()
+        .filter(|(_, info)| {
+            info.initial_certified_epoch
+                .is_some_and(|certified| certified.saturating_add(min_age) <= epoch)
+                && info.is_certified(epoch)
+        })
+        .map(|(blob_id, _)| blob_id)
+        .collect();
     blobs.sort_unstable();
     blobs.dedup();
-    (blobs, metadata)
+    blobs
+}
+
+/// The verified metadata this node holds for `blob_ids` (blobs without it are left out, and
+/// their samples are not counted). Blocking (store reads).
+pub fn load_metadata(
+    node: &NodeInner,
+    blob_ids: impl IntoIterator<Item = BlobId>,
+) -> HashMap<BlobId, VerifiedBlobMetadataWithId> {
+    let mut metadata = HashMap::new();
+    for blob_id in blob_ids {
+        if metadata.contains_key(&blob_id) {
+            continue;
+        }
+        match node.verified_metadata(&blob_id) {
+            Ok(Some(verified)) => {
+                metadata.insert(blob_id, verified);
+            }
+            Ok(None) => tracing::warn!(%blob_id, "no metadata to check challenge answers"),
+            Err(_) => tracing::warn!(%blob_id, "cannot read metadata to check challenge answers"),
+        }
+    }
+    metadata
 }
 
 /// The per-round settings.
@@ -403,26 +416,25 @@ pub struct RoundConfig {
 }
 
 /// Challenges every other committee member for `epoch` with `seed` over `blobs` (sorted), signs
-/// a verdict on each and records it for the exchange. Returns the outcome per target.
+/// a verdict on each and records it for the exchange. Only the metadata of sampled blobs is
+/// loaded. Returns the outcome per target.
 pub async fn run_round(
     node: &Arc<NodeInner>,
     epoch: Epoch,
     seed: &[u8; 32],
     blobs: &[BlobId],
-    metadata: &HashMap<BlobId, VerifiedBlobMetadataWithId>,
     config: RoundConfig,
 ) -> BTreeMap<ObjectId, TargetOutcome> {
     let committee = node.committee();
-    let n_shards = committee.n_shards;
-    let targets: Vec<&Member> = committee
+    let mut samples: Vec<(&Member, &NodeClient, Vec<ChallengePosition>)> = Vec::new();
+    for target in committee
         .members
         .iter()
         .filter(|m| m.node_id != node.node_id)
-        .collect();
-    let rounds = targets.iter().map(|target| async move {
+    {
         let Some(client) = target.client.as_ref() else {
             tracing::warn!(target = %target.node_id, "no REST client for challenge target");
-            return None;
+            continue;
         };
         let input = SampleInput {
             seed,
@@ -431,26 +443,34 @@ pub async fn run_round(
             target: target.node_id,
             target_shards: &target.shards,
             blobs,
-            n_shards,
+            n_shards: committee.n_shards,
             samples: config.params.samples,
         };
-        let positions = match sample(&input) {
-            Ok(positions) => positions,
+        match sample(&input) {
+            Ok(positions) => samples.push((target, client, positions)),
             Err(error) => {
                 tracing::error!(target = %target.node_id, %error, "cannot draw challenge sample");
-                return None;
             }
-        };
-        let outcome =
-            challenge_target(client, &positions, metadata, config.params, config.timeout).await;
-        Some((target.node_id, outcome))
-    });
-    let mut outcomes = BTreeMap::new();
-    for (target, outcome) in futures::future::join_all(rounds)
+        }
+    }
+    let sampled: Vec<BlobId> = samples
+        .iter()
+        .flat_map(|(_, _, positions)| positions.iter().map(|p| p.blob_id))
+        .collect();
+    let loader = Arc::clone(node);
+    let metadata = tokio::task::spawn_blocking(move || load_metadata(&loader, sampled))
         .await
-        .into_iter()
-        .flatten()
-    {
+        .unwrap_or_default();
+    let metadata = &metadata;
+    let rounds = samples
+        .iter()
+        .map(|(target, client, positions)| async move {
+            let outcome =
+                challenge_target(client, positions, metadata, config.params, config.timeout).await;
+            (target.node_id, outcome)
+        });
+    let mut outcomes = BTreeMap::new();
+    for (target, outcome) in futures::future::join_all(rounds).await {
         node.metrics.challenges.with_label_values(&["sent"]).inc();
         node.metrics
             .challenges
@@ -592,10 +612,14 @@ pub async fn run<C: ChallengeChain>(
         if !progress.challenged {
             match chain.challenge_seed(epoch).await {
                 Ok(Some(seed)) => {
-                    let (blobs, metadata) =
-                        eligible_blobs(&node, epoch, config.min_certified_age_epochs);
-                    let outcomes =
-                        run_round(&node, epoch, &seed, &blobs, &metadata, config.round).await;
+                    let scanner = Arc::clone(&node);
+                    let min_age = config.min_certified_age_epochs;
+                    let blobs = tokio::task::spawn_blocking(move || {
+                        eligible_blobs(&scanner, epoch, min_age)
+                    })
+                    .await
+                    .unwrap_or_default();
+                    let outcomes = run_round(&node, epoch, &seed, &blobs, config.round).await;
                     progress.pending = outcomes.into_keys().map(|t| (t, None)).collect();
                     progress.challenged = true;
                 }
@@ -675,5 +699,53 @@ async fn submit_if_due<C: ChallengeChain>(
             tracing::warn!(%target, %error, "cannot submit challenge verdict");
             false
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use walrus_core::BlsKeyPair;
+
+    use super::*;
+
+    fn key() -> BlsKeyPair {
+        BlsKeyPair::generate(&mut rand::thread_rng())
+    }
+
+    #[test]
+    fn verdict_state_keeps_the_current_and_previous_epoch() {
+        let key = key();
+        let target = ObjectId([1; 32]);
+        let signed = |epoch| ChallengeVerdictMsg::verdict(epoch, target, true).sign(&key);
+        let state = ChallengeState::default();
+        state.insert(3, target, signed(3));
+        state.insert(4, target, signed(4));
+        assert_eq!(state.verdict(3, &target), Some(signed(3)));
+        state.insert(5, target, signed(5));
+        assert_eq!(state.verdict(3, &target), None, "two epochs back is pruned");
+        assert_eq!(state.verdict(4, &target), Some(signed(4)));
+        assert_eq!(state.verdict(5, &ObjectId([2; 32])), None);
+    }
+
+    #[test]
+    fn verdicts_verify_only_under_the_signer_key_and_epoch() {
+        let (signer, other) = (key(), key());
+        let target = ObjectId([9; 32]);
+        let signed = ChallengeVerdictMsg::verdict(7, target, false).sign(&signer);
+        let message = verify_verdict(&signed, signer.public_key(), 7).expect("valid");
+        assert_eq!((message.target(), message.passed()), (target, false));
+        assert!(verify_verdict(&signed, other.public_key(), 7).is_none());
+        assert!(verify_verdict(&signed, signer.public_key(), 8).is_none());
+    }
+
+    #[test]
+    fn outcome_counts_every_failure_cause() {
+        let outcome = TargetOutcome {
+            n_samples: 10,
+            failures: BTreeMap::from([(SampleFailure::Missing, 2), (SampleFailure::Invalid, 1)]),
+            passed: false,
+        };
+        assert_eq!(outcome.n_failed(), 3);
+        assert_eq!(SampleFailure::Unanswered.label(), "unanswered");
     }
 }

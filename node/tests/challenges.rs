@@ -126,21 +126,18 @@ async fn challenges_pass_honest_nodes_and_fail_lossy_ones() {
         let node = Arc::clone(network.node(i).node());
         wait_for("certification", 30, || {
             let node = Arc::clone(&node);
-            async move { challenge::eligible_blobs(&node, epoch, 0).0.len() == 2 }
+            async move { challenge::eligible_blobs(&node, epoch, 0).len() == 2 }
         })
         .await;
     }
     let challenger = Arc::clone(network.node(0).node());
-    let (blobs, metadata) = challenge::eligible_blobs(&challenger, epoch, 0);
+    let blobs = challenge::eligible_blobs(&challenger, epoch, 0);
+    let metadata = challenge::load_metadata(&challenger, blobs.iter().copied());
     let mut sorted = blob_ids.clone();
     sorted.sort();
     assert_eq!(blobs, sorted);
     // Blobs certified in this epoch are not challenged with the default minimum age.
-    assert!(
-        challenge::eligible_blobs(&challenger, epoch, 1)
-            .0
-            .is_empty()
-    );
+    assert!(challenge::eligible_blobs(&challenger, epoch, 1).is_empty());
 
     // ===== The responder answers from its slivers; the answers verify.
     let node_1 = network.node(1).node();
@@ -362,9 +359,8 @@ async fn challenges_pass_honest_nodes_and_fail_lossy_ones() {
     let mut outcomes = Vec::new();
     for i in 0..4 {
         let node = network.node(i).node();
-        let (blobs, metadata) = challenge::eligible_blobs(node, epoch, 0);
-        outcomes
-            .push(challenge::run_round(node, epoch, &SEED, &blobs, &metadata, round(40, 4)).await);
+        let blobs = challenge::eligible_blobs(node, epoch, 0);
+        outcomes.push(challenge::run_round(node, epoch, &SEED, &blobs, round(40, 4)).await);
     }
     let id = |i: usize| walrus_sui::client::to_object_id(network.genesis.nodes[i].node_id);
     for (i, outcome) in outcomes.iter().enumerate() {
