@@ -8,7 +8,7 @@
 use std::time::Duration;
 
 use serde_json::Value;
-use walrus_e2e::{LocalNetwork, NetworkConfig, pattern};
+use walrus_e2e::{LocalNetwork, NetworkConfig, pattern, process_exists, send_signal};
 
 /// 1 WAL in FROST.
 const WAL: u64 = 1_000_000_000;
@@ -47,7 +47,9 @@ fn stake_earn_and_withdraw_across_epoch_changes() {
     let node_id = info["members"][0]["nodeId"].as_str().unwrap().to_owned();
     assert!(json(&network, &["stakes"]).as_array().unwrap().is_empty());
 
-    let principal = 50 * WAL;
+    // A large share of the pool (genesis pools hold 1,000,000 WAL), so the tiny devnet fees show
+    // up as a reward at all.
+    let principal = 400_000 * WAL;
     let staked = json(
         &network,
         &[
@@ -79,7 +81,7 @@ fn stake_earn_and_withdraw_across_epoch_changes() {
 
     // Storage fees for the next epochs go to the pools as rewards.
     let file = network.scratch().join("fees.bin");
-    std::fs::write(&file, pattern(500_000, 11)).unwrap();
+    std::fs::write(&file, pattern(4 << 20, 11)).unwrap();
     let stored = json(
         &network,
         &["store", file.to_str().unwrap(), "--epochs", "3"],
@@ -114,11 +116,25 @@ fn stake_earn_and_withdraw_across_epoch_changes() {
     let amount = withdrawn["withdrawn"]["amount"]
         .as_u64()
         .unwrap_or_else(|| panic!("no amount in {withdrawn}"));
+    // The stake was active in the epoch whose fees the store paid, so it earned a reward.
     assert!(
-        amount >= principal,
-        "withdrew {amount} FROST for a principal of {principal}"
+        amount > principal,
+        "withdrew {amount} FROST for a principal of {principal}: no reward"
     );
     eprintln!("withdrew {amount} FROST for a principal of {principal} FROST");
     assert!(json(&network, &["stakes"]).as_array().unwrap().is_empty());
-    network.stop().unwrap();
+
+    // Even if `walrus local` itself dies hard, dropping the harness leaves no component running.
+    let pids = network.component_pids().unwrap();
+    assert_eq!(pids.len(), 7, "{pids:?}");
+    send_signal(network.local_pid().unwrap(), "KILL").unwrap();
+    drop(network);
+    for (component, pid) in pids {
+        walrus_e2e::wait_until(
+            &format!("{component} (pid {pid}) to exit"),
+            Duration::from_secs(30),
+            || Ok(!process_exists(pid)),
+        )
+        .unwrap();
+    }
 }
