@@ -460,6 +460,60 @@ mod tests {
     }
 
     #[test]
+    fn challenge_state_reads_verdicts_records_and_seed() {
+        let node = ObjectId([3; 32]);
+        let state = ChallengeState {
+            seed: vec![9; 32],
+            params: ChallengeParams {
+                window: 4,
+                slash_after_failures: 2,
+                slash_bps: 1_000,
+            },
+            verdicts: VecMap {
+                contents: vec![crate::move_types::Entry {
+                    key: node,
+                    value: false,
+                }],
+            },
+            records: VecMap {
+                contents: vec![crate::move_types::Entry {
+                    key: node,
+                    value: NodeRecord {
+                        recent: vec![2, 0, 1],
+                        consecutive_failures: 0,
+                    },
+                }],
+            },
+            total_slashed: 7,
+        };
+        assert_eq!(state.verdict(&node), Some(false));
+        assert_eq!(state.verdict(&ObjectId([4; 32])), None);
+        assert_eq!(state.seed_bytes(), Some([9; 32]));
+        let outcomes: Vec<_> = state
+            .record(&node)
+            .unwrap()
+            .recent
+            .iter()
+            .map(|b| ChallengeOutcome::from_byte(*b))
+            .collect();
+        assert_eq!(
+            outcomes,
+            vec![
+                ChallengeOutcome::Fail,
+                ChallengeOutcome::NoVerdict,
+                ChallengeOutcome::Pass
+            ]
+        );
+        let bytes = bcs::to_bytes(&state).unwrap();
+        assert_eq!(bcs::from_bytes::<ChallengeState>(&bytes).unwrap(), state);
+        let short = ChallengeState {
+            seed: vec![1; 31],
+            ..state
+        };
+        assert_eq!(short.seed_bytes(), None);
+    }
+
+    #[test]
     fn enums_use_declaration_order_tags() {
         assert_eq!(
             bcs::to_bytes(&EpochState::NextParamsSelected(5)).unwrap()[0],
