@@ -586,9 +586,9 @@ pub struct WorkerConfig {
 struct EpochProgress {
     epoch: Epoch,
     challenged: bool,
-    /// Targets whose verdict is not yet submitted or seen on chain, with the time this node
-    /// first held a certificate for them.
-    pending: BTreeMap<ObjectId, Option<Instant>>,
+    /// Targets whose verdict is not yet submitted or seen on chain, with the certificate this
+    /// node assembled and when (verdicts are no longer polled once a certificate is held).
+    pending: BTreeMap<ObjectId, Option<(Instant, ChallengeVerdictCertificate)>>,
 }
 
 /// Runs the challenge worker until `cancel`: once per epoch, when the seed is known, challenges
@@ -649,22 +649,27 @@ async fn submit_if_due<C: ChallengeChain>(
     target: ObjectId,
 ) -> bool {
     let epoch = progress.epoch;
-    let Some(certificate) = collect_certificate(node, epoch, target, config.round.timeout).await
-    else {
-        return false;
+    let (since, certificate) = match progress.pending.get(&target).and_then(Option::as_ref) {
+        Some((since, certificate)) => (*since, certificate.clone()),
+        None => {
+            let Some(certificate) =
+                collect_certificate(node, epoch, target, config.round.timeout).await
+            else {
+                return false;
+            };
+            let since = Instant::now();
+            progress
+                .pending
+                .insert(target, Some((since, certificate.clone())));
+            (since, certificate)
+        }
     };
     let committee = node.committee();
     let own_index = committee.member(&node.node_id).map(|m| m.index);
     let first_signer = certificate.signers.iter().min().copied();
-    let now = Instant::now();
-    let since = *progress
-        .pending
-        .entry(target)
-        .or_insert(None)
-        .get_or_insert(now);
     let lowest = own_index.is_some() && own_index == first_signer;
     if !lowest {
-        if now.duration_since(since) < config.submit_delay {
+        if since.elapsed() < config.submit_delay {
             return false;
         }
         match chain.verdict_recorded(epoch, target).await {
