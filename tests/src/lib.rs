@@ -536,11 +536,16 @@ impl LocalNetwork {
         tail(&self.stderr_path, lines)
     }
 
-    /// Stops the network like Ctrl-C would (SIGTERM to `walrus local`) and checks that it exits
-    /// successfully and that none of its components is left running.
-    pub fn stop(mut self) -> Result<()> {
+    /// Stops the network (SIGTERM to `walrus local`) and checks that it exits successfully and
+    /// that none of its components is left running.
+    pub fn stop(self) -> Result<()> {
+        self.stop_with_signal("TERM")
+    }
+
+    /// Like [`Self::stop`] with another signal first: `INT` is what Ctrl-C sends.
+    pub fn stop_with_signal(mut self, signal: &str) -> Result<()> {
         let pids = self.component_pids()?;
-        let status = self.shutdown()?;
+        let status = self.shutdown_with(signal)?;
         if !status.is_some_and(|s| s.success()) {
             return Err(E2eError::BadOutput {
                 what: "walrus local".to_owned(),
@@ -567,9 +572,9 @@ impl LocalNetwork {
         Ok(())
     }
 
-    /// SIGTERM, wait, SIGKILL if needed, then kill any component still recorded as running.
+    /// `signal`, wait, SIGKILL if needed, then kill any component still recorded as running.
     /// Returns the exit status of `walrus local` if it exited by itself.
-    fn shutdown(&mut self) -> Result<Option<ExitStatus>> {
+    fn shutdown_with(&mut self, signal: &str) -> Result<Option<ExitStatus>> {
         let Some(mut child) = self.process.take() else {
             return Ok(None);
         };
@@ -577,7 +582,7 @@ impl LocalNetwork {
             .try_wait()
             .map_err(io_error("waiting for walrus local"))?;
         if status.is_none() {
-            let _ = send_signal(child.id(), "TERM");
+            let _ = send_signal(child.id(), signal);
             let deadline = Instant::now() + STOP_TIMEOUT;
             while status.is_none() && Instant::now() < deadline {
                 thread::sleep(Duration::from_millis(100));
@@ -603,7 +608,7 @@ impl LocalNetwork {
 
 impl Drop for LocalNetwork {
     fn drop(&mut self) {
-        let _ = self.shutdown();
+        let _ = self.shutdown_with("TERM");
     }
 }
 

@@ -3,7 +3,7 @@
 //! still read and new stores still succeed; with two nodes down (10 shards) a store cannot
 //! collect confirmations from `n - f` = 14 shards and fails with one clear error line. Killed
 //! nodes come back through `walrus local` (SIGHUP restarts dead components), and the whole
-//! network stops on SIGTERM without leaving processes behind.
+//! network stops on SIGINT (Ctrl-C) without leaving processes behind.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // Tests fail loudly by design.
 
@@ -108,10 +108,10 @@ fn killed_nodes_up_to_f_do_not_stop_reads_or_stores() {
     let failing_id = store(&network, &failing);
     assert_reads(&network, &failing_id, &pattern(100_000, 3));
 
-    // SIGTERM stops every component (checked by pid) and leaves no PID files.
+    // Ctrl-C (SIGINT) stops every component (checked by pid) and leaves no PID files.
     let pids = network.component_pids().unwrap();
     assert_eq!(pids.len(), 7, "devnet, 4 nodes, indexer, daemon: {pids:?}");
-    network.stop().unwrap();
+    network.stop_with_signal("INT").unwrap();
     for (component, pid) in pids {
         assert!(!process_exists(pid), "{component} (pid {pid}) survived");
     }
