@@ -5,7 +5,8 @@
 //!   has stored (no recovery on demand); `None` where it has nothing.
 //! - Challenger ([`challenge_target`], [`run_round`]): once per epoch, after the chain's challenge
 //!   seed is known, draws `k` positions per other committee member
-//!   ([`walrus_core::challenge::sample`]), requests them with a timeout, verifies every answer
+//!   ([`walrus_core::challenge::sample`], with its BLS signature over the seed, epoch and target
+//!   as the nonce), requests them with a timeout, verifies every answer
 //!   against the blob metadata, and signs a pass/fail [`ChallengeVerdictMsg`].
 //! - Exchange ([`collect_certificate`], `GET /v1/challenges/{epoch}/verdicts/{target}`): the
 //!   node polls the other challengers' signed verdicts; once signers agreeing on one verdict
@@ -26,7 +27,7 @@ use std::{
 use tokio_util::sync::CancellationToken;
 use walrus_core::{
     BlobId, Epoch, ObjectId, SliverIndex, SliverPairIndex, bft,
-    challenge::{ChallengeParams, ChallengePosition, SampleInput, sample},
+    challenge::{ChallengeParams, ChallengePosition, SampleInput, nonce_message, sample},
     encoding::{Axis, EitherDecodingSymbol, GeneralRecoverySymbol, Primary, Secondary, SliverData},
     messages::{ChallengeVerdictCertificate, ChallengeVerdictMsg, SignedChallengeVerdict},
     metadata::VerifiedBlobMetadataWithId,
@@ -436,6 +437,11 @@ pub async fn run_round(
             tracing::warn!(target = %target.node_id, "no REST client for challenge target");
             continue;
         };
+        // Unpredictable to the target until asked, reproducible by anyone afterwards.
+        let nonce = node
+            .key
+            .sign(&nonce_message(epoch, &target.node_id, seed))
+            .to_bytes();
         let input = SampleInput {
             seed,
             epoch,
@@ -443,6 +449,7 @@ pub async fn run_round(
             target: target.node_id,
             target_shards: &target.shards,
             blobs,
+            nonce: &nonce,
             n_shards: committee.n_shards,
             samples: config.params.samples,
         };

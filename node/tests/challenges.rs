@@ -532,6 +532,7 @@ fn sample_for(
         target: walrus_sui::client::to_object_id(network.genesis.nodes[target].node_id),
         target_shards: &target_shards,
         blobs,
+        nonce: &[],
         n_shards: N_SHARDS,
         samples,
     })

@@ -12,11 +12,17 @@
 //! failures of a node that lost a fraction `p` of its slivers is binomial `B(k, p)`; see
 //! [`binomial_cdf`] and `docs/CHALLENGES.md` for the resulting probabilities.
 //!
-//! Derivation (domain-separated Blake2b-256): sample `i` uses the digest of
-//! `"walrus-challenge-sample-v1" || seed || epoch u32 LE || challenger || target || i u32 LE`;
-//! its four little-endian `u64` words pick the blob, the shard, the axis (lowest bit) and the
-//! symbol, each mapped to its range by the widening multiply `(word * range) >> 64` (bias below
+//! Derivation (domain-separated Blake2b-256): the round key is
+//! `K = H("walrus-challenge-sample-v1" || seed || epoch u32 LE || challenger || target ||
+//! nonce length u32 LE || nonce)`, and sample `i` uses `H(K || i u32 LE)`, whose four
+//! little-endian `u64` words pick the blob, the shard, the axis (lowest bit) and the symbol, each
+//! mapped to its range by the widening multiply `(word * range) >> 64` (bias below
 //! `range / 2^64`, negligible for every range here).
+//!
+//! The nonce is the challenger's BLS signature over [`nonce_message`]: deterministic, checkable
+//! by anyone with the challenger's public key once revealed, and unpredictable to the target
+//! before the challenge, so a target cannot learn its samples from the public seed and fetch
+//! only those symbols ahead of time. An empty nonce gives a purely public sample.
 
 use serde::{Deserialize, Serialize};
 
@@ -27,6 +33,22 @@ use crate::{
 
 /// The domain separator of sample derivation.
 pub const SAMPLE_DOMAIN: &[u8] = b"walrus-challenge-sample-v1";
+
+/// The domain separator of the message a challenger signs to get its nonce. Its first bytes
+/// (`w`, `a`) cannot start a protocol message (whose intent version and app ID are `0` and `3`),
+/// so the signature is useless as any other signed message.
+pub const NONCE_DOMAIN: &[u8] = b"walrus-challenge-nonce-v1";
+
+/// The bytes a challenger signs with its protocol key to get its nonce for `target` in `epoch`:
+/// `"walrus-challenge-nonce-v1" || epoch u32 LE || target || seed`.
+pub fn nonce_message(epoch: Epoch, target: &ObjectId, seed: &[u8; 32]) -> Vec<u8> {
+    let mut message = Vec::with_capacity(NONCE_DOMAIN.len() + 4 + 32 + 32);
+    message.extend_from_slice(NONCE_DOMAIN);
+    message.extend_from_slice(&epoch.to_le_bytes());
+    message.extend_from_slice(&target.0);
+    message.extend_from_slice(seed);
+    message
+}
 
 /// The default number of samples per challenger and target (`k`).
 pub const DEFAULT_SAMPLES: u16 = 1_000;
@@ -109,6 +131,8 @@ pub struct SampleInput<'a> {
     pub target_shards: &'a [ShardIndex],
     /// The blobs the target must hold (certified before the epoch), sorted and deduplicated.
     pub blobs: &'a [BlobId],
+    /// The challenger's nonce (its signature over [`nonce_message`]), or empty.
+    pub nonce: &'a [u8],
     /// The number of shards.
     pub n_shards: u16,
     /// The number of positions to draw (`k`).
@@ -159,17 +183,19 @@ pub fn sample(input: &SampleInput<'_>) -> Result<Vec<ChallengePosition>, SampleE
     let n_blobs = u64::try_from(input.blobs.len()).unwrap_or(u64::MAX);
     let n_target_shards = u64::try_from(shards.len()).unwrap_or(u64::MAX);
     let n_symbols = u64::from(input.n_shards);
-    let epoch = input.epoch.to_le_bytes();
+    let nonce_length = u32::try_from(input.nonce.len()).unwrap_or(u32::MAX);
+    let key = blake2b256(&[
+        SAMPLE_DOMAIN,
+        input.seed,
+        &input.epoch.to_le_bytes(),
+        &input.challenger.0,
+        &input.target.0,
+        &nonce_length.to_le_bytes(),
+        input.nonce,
+    ]);
     Ok((0..u32::from(input.samples))
         .map(|counter| {
-            let digest = blake2b256(&[
-                SAMPLE_DOMAIN,
-                input.seed,
-                &epoch,
-                &input.challenger.0,
-                &input.target.0,
-                &counter.to_le_bytes(),
-            ]);
+            let digest = blake2b256(&[&key, &counter.to_le_bytes()]);
             let word = |i: usize| {
                 let mut bytes = [0u8; 8];
                 bytes.copy_from_slice(&digest[8 * i..8 * i + 8]);
@@ -274,6 +300,7 @@ mod tests {
             target: ObjectId([0xee; 32]),
             target_shards: shards,
             blobs,
+            nonce: &[],
             n_shards: 10,
             samples: 200,
         }
@@ -328,7 +355,7 @@ mod tests {
         }
 
         #[test]
-        fn different_seeds_or_epochs_draw_different_samples(
+        fn different_seeds_epochs_or_nonces_draw_different_samples(
             seed in any::<[u8; 32]>(),
             other in any::<[u8; 32]>(),
         ) {
@@ -339,6 +366,10 @@ mod tests {
             let first = sample(&base).expect("valid input");
             prop_assert_ne!(&first, &sample(&input(&other, 1, &shards, &blobs)).expect("valid input"));
             prop_assert_ne!(&first, &sample(&SampleInput { epoch: 8, ..base }).expect("valid input"));
+            prop_assert_ne!(
+                &first,
+                &sample(&SampleInput { nonce: &other, ..base }).expect("valid input")
+            );
         }
     }
 
@@ -410,6 +441,32 @@ mod tests {
         assert_eq!(
             bcs::from_bytes::<ChallengePosition>(&bytes).expect("valid input"),
             position
+        );
+    }
+
+    #[test]
+    fn nonce_is_a_deterministic_verifiable_signature() {
+        let key = crate::BlsKeyPair::generate(&mut rand::thread_rng());
+        let seed = [3; 32];
+        let message = nonce_message(7, &ObjectId([0xee; 32]), &seed);
+        assert_eq!(message.len(), NONCE_DOMAIN.len() + 4 + 32 + 32);
+        assert!(message.starts_with(NONCE_DOMAIN));
+        let nonce = key.sign(&message);
+        key.public_key()
+            .verify(&message, &nonce)
+            .expect("the nonce verifies under the challenger's key");
+        assert_eq!(key.sign(&message).to_bytes(), nonce.to_bytes());
+        let nonce = nonce.to_bytes();
+        let blobs = blobs(5);
+        let shards = [ShardIndex(2)];
+        let with_nonce = SampleInput {
+            nonce: &nonce,
+            ..input(&seed, 1, &shards, &blobs)
+        };
+        assert_eq!(sample(&with_nonce), sample(&with_nonce));
+        assert_ne!(
+            sample(&with_nonce),
+            sample(&input(&seed, 1, &shards, &blobs))
         );
     }
 
