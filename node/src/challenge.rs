@@ -587,11 +587,16 @@ pub struct WorkerConfig {
     pub submit_delay: Duration,
     /// Blobs must have been certified at least this many epochs before the challenged epoch.
     pub min_certified_age_epochs: u32,
+    /// How long after it first sees an epoch the node waits before challenging, so that nodes
+    /// can finish receiving the shards newly assigned to them.
+    pub start_delay: Duration,
 }
 
-#[derive(Debug, Default)]
+#[derive(Debug)]
 struct EpochProgress {
     epoch: Epoch,
+    /// When this node first saw the epoch.
+    seen: Instant,
     challenged: bool,
     /// Targets whose verdict is not yet submitted or seen on chain, with the certificate this
     /// node assembled and when (verdicts are no longer polled once a certificate is held).
@@ -607,16 +612,19 @@ pub async fn run<C: ChallengeChain>(
     config: WorkerConfig,
     cancel: CancellationToken,
 ) {
-    let mut progress = EpochProgress::default();
+    let new_progress = |epoch| EpochProgress {
+        epoch,
+        seen: Instant::now(),
+        challenged: false,
+        pending: BTreeMap::new(),
+    };
+    let mut progress = new_progress(node.epoch());
     loop {
         let epoch = node.epoch();
         if progress.epoch != epoch {
-            progress = EpochProgress {
-                epoch,
-                ..EpochProgress::default()
-            };
+            progress = new_progress(epoch);
         }
-        if !progress.challenged {
+        if !progress.challenged && progress.seen.elapsed() >= config.start_delay {
             match chain.challenge_seed(epoch).await {
                 Ok(Some(seed)) => {
                     let scanner = Arc::clone(&node);

@@ -182,7 +182,13 @@ pub struct ChallengeConfig {
     /// Only blobs certified at least this many epochs before the challenged epoch are sampled
     /// (so that nodes had time to receive or recover them).
     pub min_certified_age_epochs: u32,
+    /// How long after it first sees an epoch the node waits before challenging (nodes receive
+    /// newly assigned shards at the start of an epoch).
+    pub start_delay_secs: u64,
 }
+
+/// The default wait after an epoch starts before challenging.
+pub const DEFAULT_CHALLENGE_START_DELAY_SECS: u64 = 600;
 
 impl Default for ChallengeConfig {
     fn default() -> Self {
@@ -194,6 +200,7 @@ impl Default for ChallengeConfig {
             interval_secs: DEFAULT_CHALLENGE_INTERVAL_SECS,
             submit_delay_secs: DEFAULT_CHALLENGE_SUBMIT_DELAY_SECS,
             min_certified_age_epochs: 1,
+            start_delay_secs: DEFAULT_CHALLENGE_START_DELAY_SECS,
         }
     }
 }
@@ -216,6 +223,7 @@ impl ChallengeConfig {
             interval: Duration::from_secs(self.interval_secs),
             submit_delay: Duration::from_secs(self.submit_delay_secs),
             min_certified_age_epochs: self.min_certified_age_epochs,
+            start_delay: Duration::from_secs(self.start_delay_secs),
         }
     }
 

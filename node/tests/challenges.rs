@@ -434,6 +434,7 @@ async fn challenges_pass_honest_nodes_and_fail_lossy_ones() {
         interval: Duration::from_millis(200),
         submit_delay: Duration::from_secs(3_600),
         min_certified_age_epochs: 0,
+        start_delay: Duration::ZERO,
     };
     let workers: Vec<_> = (0..4)
         .map(|i| {
