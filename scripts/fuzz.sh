@@ -30,6 +30,10 @@ if ! cargo fuzz --version >/dev/null 2>&1; then
     cargo install --locked cargo-fuzz
 fi
 
+# Build against the versions the workspace pins (the fuzz package has its own workspace, so it
+# would otherwise resolve the newest compatible versions).
+[[ -f fuzz/Cargo.lock ]] || cp Cargo.lock fuzz/Cargo.lock
+
 echo "==> writing seeds to fuzz/corpus" >&2
 cargo run --quiet -p walrus-fuzz --example write_seeds -- fuzz/corpus
 
