@@ -5,12 +5,12 @@
 use std::str::FromStr;
 use std::sync::Arc;
 
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use walrus_core::{BlobId, Epoch, ObjectId};
 
@@ -33,6 +33,8 @@ pub const ROUTES: &[&str] = &[
     "/v1/pools",
     "/v1/pools/{node_id}",
     "/v1/rewards/{epoch}",
+    "/v1/challenges",
+    "/v1/slashes",
 ];
 
 /// The state shared by the handlers.
@@ -107,6 +109,8 @@ pub fn router<S: Store + Clone>(state: ApiState<S>) -> Router {
         .route(ROUTES[10], get(pools::<S>))
         .route(ROUTES[11], get(pool::<S>))
         .route(ROUTES[12], get(rewards::<S>))
+        .route(ROUTES[13], get(challenges::<S>))
+        .route(ROUTES[14], get(slashes::<S>))
         .fallback(|| async { ApiError::not_found("no such route") })
         .with_state(state)
 }
@@ -312,6 +316,58 @@ async fn rewards<S: Store>(
     Ok(Json(json!({ "epoch": epoch, "rewards": rewards })))
 }
 
+/// The query of `/v1/challenges` and `/v1/slashes` (both filters optional).
+#[derive(Debug, Default, Deserialize)]
+struct NodeEpochFilter {
+    node: Option<String>,
+    epoch: Option<String>,
+}
+
+impl NodeEpochFilter {
+    fn node(&self) -> Result<Option<ObjectId>, ApiError> {
+        self.node
+            .as_deref()
+            .map(|text| parse::<ObjectId>(&canonical_address(text)?, "node ID"))
+            .transpose()
+    }
+
+    fn epoch(&self) -> Result<Option<Epoch>, ApiError> {
+        self.epoch
+            .as_deref()
+            .map(|text| parse::<Epoch>(text, "epoch"))
+            .transpose()
+    }
+}
+
+async fn challenges<S: Store>(
+    State(state): State<Arc<ApiState<S>>>,
+    Query(filter): Query<NodeEpochFilter>,
+) -> ApiResult<Value> {
+    let (node, epoch) = (filter.node()?, filter.epoch()?);
+    let verdicts = state.store.challenge_verdicts(node, epoch).await?;
+    Ok(Json(json!({
+        "node": node.map(|n| n.to_string()),
+        "epoch": epoch,
+        "verdicts": verdicts,
+    })))
+}
+
+async fn slashes<S: Store>(
+    State(state): State<Arc<ApiState<S>>>,
+    Query(filter): Query<NodeEpochFilter>,
+) -> ApiResult<Value> {
+    let node = filter.node()?;
+    let slashes = state.store.slashes(node).await?;
+    let total: u64 = slashes
+        .iter()
+        .fold(0, |sum, s| sum.saturating_add(s.amount));
+    Ok(Json(json!({
+        "node": node.map(|n| n.to_string()),
+        "total": total,
+        "slashes": slashes,
+    })))
+}
+
 async fn openapi() -> Json<Value> {
     Json(openapi_document())
 }
@@ -319,6 +375,13 @@ async fn openapi() -> Json<Value> {
 fn param(name: &str, description: &str) -> Value {
     json!({
         "name": name, "in": "path", "required": true,
+        "description": description, "schema": { "type": "string" }
+    })
+}
+
+fn query_param(name: &str, description: &str) -> Value {
+    json!({
+        "name": name, "in": "query", "required": false,
         "description": description, "schema": { "type": "string" }
     })
 }
@@ -342,6 +405,7 @@ pub fn openapi_document() -> Value {
     let address = || param("address", "A Sui address (0x + hex).");
     let epoch = || param("epoch", "A Walrus epoch (u32).");
     let node_id = || param("node_id", "A node ID (0x + hex).");
+    let node_filter = || query_param("node", "Only this node (0x + hex).");
     let error = json!({
         "description": "An error",
         "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Error" } } }
@@ -374,6 +438,12 @@ pub fn openapi_document() -> Value {
             "/v1/pools/{node_id}": operation("One staking pool.", vec![node_id()], true),
             "/v1/rewards/{epoch}": operation(
                 "The pool rewards paid for an epoch.", vec![epoch()], false),
+            "/v1/challenges": operation(
+                "Storage-challenge verdicts (pass/fail per node and epoch), in (node, epoch) order.",
+                vec![node_filter(), query_param("epoch", "Only this epoch (u32).")], false),
+            "/v1/slashes": operation(
+                "Slashing history: the slashes of staking pools and their total.",
+                vec![node_filter()], false),
         },
         "components": {
             "schemas": {

@@ -5,8 +5,8 @@ use walrus_sui::events::ContractEvent;
 
 use crate::changes::{CheckpointChanges, EventContext, IndexedEvent};
 use crate::model::{
-    BlobObject, EpochInfo, EpochPhase, IndexerMeta, NodeInfo, PoolInfo, RewardInfo, StakeInfo,
-    StakeState, SyncReport,
+    BlobObject, ChallengeVerdict, EpochInfo, EpochPhase, IndexerMeta, NodeInfo, PoolInfo,
+    RewardInfo, SlashInfo, StakeInfo, StakeState, SyncReport,
 };
 use crate::store::{Store, StoreError, StoreTx};
 
@@ -322,9 +322,24 @@ pub async fn apply_event<T: StoreTx>(
             pool.commission = pool.commission.saturating_add(e.commission);
             tx.put_pool(&pool).await?;
         }
-        // Storage-challenge verdicts and slashes are not indexed yet (they are readable from the
-        // System object through the chain client); see docs/CHALLENGES.md.
-        ContractEvent::ChallengeVerdictRecorded(_) | ContractEvent::NodeSlashed(_) => {}
+        ContractEvent::ChallengeVerdictRecorded(e) => {
+            tx.put_challenge_verdict(&ChallengeVerdict {
+                epoch: e.epoch,
+                node_id: e.node_id,
+                passed: e.passed,
+                checkpoint,
+            })
+            .await?;
+        }
+        ContractEvent::NodeSlashed(e) => {
+            tx.put_slash(&SlashInfo {
+                epoch: e.epoch,
+                node_id: e.node_id,
+                amount: e.amount,
+                checkpoint,
+            })
+            .await?;
+        }
     }
     Ok(())
 }

@@ -459,6 +459,35 @@ pub struct RewardInfo {
     pub commission: u64,
 }
 
+/// A storage-challenge verdict recorded on chain (`ChallengeVerdictRecorded`): at most one per
+/// node and epoch (the first certificate wins).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChallengeVerdict {
+    /// The epoch the node was challenged in.
+    pub epoch: Epoch,
+    /// The challenged node.
+    #[serde(with = "text")]
+    pub node_id: ObjectId,
+    /// Whether the node passed.
+    pub passed: bool,
+    /// The checkpoint of the event.
+    pub checkpoint: u64,
+}
+
+/// A slash of a node's staking pool (`NodeSlashed`): at most one per node and epoch change.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SlashInfo {
+    /// The epoch whose close triggered the slash.
+    pub epoch: Epoch,
+    /// The slashed node (its pool).
+    #[serde(with = "text")]
+    pub node_id: ObjectId,
+    /// The WAL taken from the pool (FROST).
+    pub amount: u64,
+    /// The checkpoint of the event.
+    pub checkpoint: u64,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

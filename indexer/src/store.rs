@@ -15,7 +15,8 @@ pub use embedded::EmbeddedStore;
 pub use sql::{SqlBackend, SqlStore};
 
 use crate::model::{
-    BlobObject, CommitteeMember, EpochInfo, IndexerMeta, NodeInfo, PoolInfo, RewardInfo, StakeInfo,
+    BlobObject, ChallengeVerdict, CommitteeMember, EpochInfo, IndexerMeta, NodeInfo, PoolInfo,
+    RewardInfo, SlashInfo, StakeInfo,
 };
 
 /// A storage failure.
@@ -124,6 +125,20 @@ pub trait Store: Send + Sync + 'static {
         &self,
         epoch: Epoch,
     ) -> impl Future<Output = Result<Vec<RewardInfo>, StoreError>> + Send;
+
+    /// The storage-challenge verdicts, optionally only of `node` and/or of `epoch`, in
+    /// (node ID, epoch) order.
+    fn challenge_verdicts(
+        &self,
+        node: Option<ObjectId>,
+        epoch: Option<Epoch>,
+    ) -> impl Future<Output = Result<Vec<ChallengeVerdict>, StoreError>> + Send;
+
+    /// The slashes, optionally only of `node`, in (node ID, epoch) order.
+    fn slashes(
+        &self,
+        node: Option<ObjectId>,
+    ) -> impl Future<Output = Result<Vec<SlashInfo>, StoreError>> + Send;
 }
 
 /// A write transaction: reads see the transaction's own writes; nothing is visible to others
@@ -201,6 +216,16 @@ pub trait StoreTx: Send {
     fn put_reward(
         &mut self,
         reward: &RewardInfo,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+    /// Inserts or replaces the verdict of (`verdict.epoch`, `verdict.node_id`).
+    fn put_challenge_verdict(
+        &mut self,
+        verdict: &ChallengeVerdict,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+    /// Inserts or replaces the slash of (`slash.epoch`, `slash.node_id`).
+    fn put_slash(
+        &mut self,
+        slash: &SlashInfo,
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
     /// Makes every write of the transaction durable and visible at once.
     fn commit(self) -> impl Future<Output = Result<(), StoreError>> + Send;
@@ -287,6 +312,16 @@ impl Store for AnyStore {
     async fn rewards(&self, epoch: Epoch) -> Result<Vec<RewardInfo>, StoreError> {
         dispatch!(self, s => s.rewards(epoch).await)
     }
+    async fn challenge_verdicts(
+        &self,
+        node: Option<ObjectId>,
+        epoch: Option<Epoch>,
+    ) -> Result<Vec<ChallengeVerdict>, StoreError> {
+        dispatch!(self, s => s.challenge_verdicts(node, epoch).await)
+    }
+    async fn slashes(&self, node: Option<ObjectId>) -> Result<Vec<SlashInfo>, StoreError> {
+        dispatch!(self, s => s.slashes(node).await)
+    }
 }
 
 impl StoreTx for AnyTx<'_> {
@@ -341,6 +376,15 @@ impl StoreTx for AnyTx<'_> {
     }
     async fn put_reward(&mut self, reward: &RewardInfo) -> Result<(), StoreError> {
         dispatch!(self, t => t.put_reward(reward).await)
+    }
+    async fn put_challenge_verdict(
+        &mut self,
+        verdict: &ChallengeVerdict,
+    ) -> Result<(), StoreError> {
+        dispatch!(self, t => t.put_challenge_verdict(verdict).await)
+    }
+    async fn put_slash(&mut self, slash: &SlashInfo) -> Result<(), StoreError> {
+        dispatch!(self, t => t.put_slash(slash).await)
     }
     async fn commit(self) -> Result<(), StoreError> {
         match self {

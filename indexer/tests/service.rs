@@ -195,6 +195,14 @@ async fn serves_the_api(database_url: String) {
     let (status, body) = get(&service.base, &format!("/v1/rewards/{epoch}")).await;
     assert_eq!(status, 200);
     assert_eq!(body["rewards"].as_array().unwrap().len(), 0);
+    let (status, body) = get(&service.base, &format!("/v1/challenges?node={node_id}")).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["verdicts"].as_array().unwrap().len(), 0);
+    let (status, body) = get(&service.base, "/v1/slashes").await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["total"], 0);
+    let (status, _) = get(&service.base, "/v1/challenges?epoch=x").await;
+    assert_eq!(status, 400);
     let (status, body) = get(&service.base, "/v1/api").await;
     assert_eq!(status, 200);
     for route in walrus_indexer::api::ROUTES {

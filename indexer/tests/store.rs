@@ -13,7 +13,8 @@ use common::{Backend, fresh_store};
 use walrus_core::{BlobId, ObjectId};
 use walrus_indexer::apply::{ApplyOptions, apply_checkpoints, apply_checkpoints_with};
 use walrus_indexer::model::{
-    BlobState, BlobStatus, CommitteeMember, EpochPhase, IndexerMeta, NodeDetails, StakeState,
+    BlobState, BlobStatus, ChallengeVerdict, CommitteeMember, EpochPhase, IndexerMeta, NodeDetails,
+    SlashInfo, StakeState,
 };
 use walrus_indexer::{
     AnyStore, CheckpointChanges, EventContext, IndexedEvent, Indexer, IndexerConfig, Store,
@@ -280,6 +281,22 @@ fn chain() -> Vec<CheckpointChanges> {
                 event(BOB, E::EpochChangeDone(EpochChangeDone { epoch: 1 })),
                 event(
                     BOB,
+                    E::ChallengeVerdictRecorded(ChallengeVerdictRecorded {
+                        epoch: 1,
+                        node_id: oid(2),
+                        passed: false,
+                    }),
+                ),
+                event(
+                    BOB,
+                    E::ChallengeVerdictRecorded(ChallengeVerdictRecorded {
+                        epoch: 1,
+                        node_id: oid(1),
+                        passed: true,
+                    }),
+                ),
+                event(
+                    BOB,
                     E::EpochParametersSelected(EpochParametersSelected { next_epoch: 2 }),
                 ),
             ],
@@ -288,6 +305,14 @@ fn chain() -> Vec<CheckpointChanges> {
             7,
             vec![
                 event(BOB, E::EpochChangeStart(EpochChangeStart { epoch: 2 })),
+                event(
+                    BOB,
+                    E::NodeSlashed(NodeSlashed {
+                        epoch: 1,
+                        node_id: oid(2),
+                        amount: 30,
+                    }),
+                ),
                 event(
                     BOB,
                     E::PoolRewarded(PoolRewarded {
@@ -356,6 +381,14 @@ fn chain() -> Vec<CheckpointChanges> {
                         withdraw_epoch: 4,
                     }),
                 ),
+                event(
+                    BOB,
+                    E::ChallengeVerdictRecorded(ChallengeVerdictRecorded {
+                        epoch: 2,
+                        node_id: oid(2),
+                        passed: false,
+                    }),
+                ),
                 renamed,
             ],
         ),
@@ -381,6 +414,8 @@ struct Snapshot {
     pools: Vec<walrus_indexer::model::PoolInfo>,
     stakes: Vec<walrus_indexer::model::StakeInfo>,
     rewards: Vec<walrus_indexer::model::RewardInfo>,
+    verdicts: Vec<ChallengeVerdict>,
+    slashes: Vec<SlashInfo>,
 }
 
 async fn snapshot(store: &AnyStore) -> Snapshot {
@@ -407,6 +442,8 @@ async fn snapshot(store: &AnyStore) -> Snapshot {
         pools: store.pools().await.unwrap(),
         stakes: store.stakes_by_owner(BOB).await.unwrap(),
         rewards: store.rewards(1).await.unwrap(),
+        verdicts: store.challenge_verdicts(None, None).await.unwrap(),
+        slashes: store.slashes(None).await.unwrap(),
     }
 }
 
@@ -503,6 +540,60 @@ async fn derives_the_state(backend: Backend) {
     assert_eq!(s.rewards.len(), 2);
     assert_eq!(s.rewards[0].reward, 10);
     assert!(store.stakes_by_owner(ALICE).await.unwrap().is_empty());
+
+    // Challenge verdicts in (node, epoch) order, with the filters.
+    let verdict = |epoch, n, passed, checkpoint| ChallengeVerdict {
+        epoch,
+        node_id: oid(n),
+        passed,
+        checkpoint,
+    };
+    assert_eq!(
+        s.verdicts,
+        vec![
+            verdict(1, 1, true, 6),
+            verdict(1, 2, false, 6),
+            verdict(2, 2, false, 8)
+        ]
+    );
+    assert_eq!(
+        store.challenge_verdicts(Some(oid(2)), None).await.unwrap(),
+        vec![verdict(1, 2, false, 6), verdict(2, 2, false, 8)]
+    );
+    assert_eq!(
+        store.challenge_verdicts(None, Some(1)).await.unwrap(),
+        vec![verdict(1, 1, true, 6), verdict(1, 2, false, 6)]
+    );
+    assert_eq!(
+        store
+            .challenge_verdicts(Some(oid(2)), Some(2))
+            .await
+            .unwrap(),
+        vec![verdict(2, 2, false, 8)]
+    );
+    assert!(
+        store
+            .challenge_verdicts(Some(oid(3)), None)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert!(
+        store
+            .challenge_verdicts(None, Some(9))
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let slash = SlashInfo {
+        epoch: 1,
+        node_id: oid(2),
+        amount: 30,
+        checkpoint: 7,
+    };
+    assert_eq!(s.slashes, vec![slash.clone()]);
+    assert_eq!(store.slashes(Some(oid(2))).await.unwrap(), vec![slash]);
+    assert!(store.slashes(Some(oid(1))).await.unwrap().is_empty());
 }
 
 async fn replay_is_a_no_op_and_gaps_are_errors(backend: Backend) {
@@ -602,6 +693,73 @@ async fn subscribers_see_committed_changes_in_order(backend: Backend) {
     assert_eq!(seen, vec![0, 1, 2, 4, 5, 6, 7, 8]);
 }
 
+/// `GET path` against a router over `store`, served on loopback: the status and the JSON body.
+async fn api_get(store: &AnyStore, path: &str) -> (u16, serde_json::Value) {
+    let router = walrus_indexer::api::router(walrus_indexer::api::ApiState {
+        store: store.clone(),
+        progress: std::sync::Arc::default(),
+    });
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    let server = tokio::spawn(async move { axum::serve(listener, router).await });
+    let response = reqwest::get(format!("http://{address}{path}"))
+        .await
+        .unwrap();
+    let status = response.status().as_u16();
+    let body = response.json().await.unwrap();
+    server.abort();
+    (status, body)
+}
+
+async fn api_serves_challenges_and_slashes(backend: Backend) {
+    let dir = tempfile::tempdir().unwrap();
+    let store = fresh_store(backend, dir.path()).await;
+    apply_checkpoints(&store, &chain()).await.unwrap();
+    let node2 = oid(2).to_string();
+
+    let (status, body) = api_get(&store, "/v1/challenges").await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["verdicts"].as_array().unwrap().len(), 3);
+    let (status, body) = api_get(&store, &format!("/v1/challenges?node={node2}")).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["node"], node2.as_str());
+    let verdicts = body["verdicts"].as_array().unwrap();
+    assert_eq!(verdicts.len(), 2);
+    assert_eq!(verdicts[0]["node_id"], node2.as_str());
+    assert_eq!(verdicts[0]["epoch"], 1);
+    assert_eq!(verdicts[0]["passed"], false);
+    // A short node ID is canonicalised; both filters together.
+    let (status, body) = api_get(&store, "/v1/challenges?node=0x0202&epoch=2").await;
+    assert_eq!(status, 200, "{body}");
+    assert!(body["verdicts"].as_array().unwrap().is_empty());
+    let (status, body) = api_get(&store, &format!("/v1/challenges?node={node2}&epoch=2")).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["verdicts"].as_array().unwrap().len(), 1);
+    let (status, body) = api_get(&store, "/v1/challenges?epoch=1").await;
+    assert_eq!(body["verdicts"].as_array().unwrap().len(), 2, "{body}");
+    assert_eq!(status, 200);
+    for bad in [
+        "/v1/challenges?node=zz",
+        "/v1/challenges?epoch=-1",
+        "/v1/slashes?node=7",
+    ] {
+        let (status, body) = api_get(&store, bad).await;
+        assert_eq!(status, 400, "{bad}: {body}");
+        assert_eq!(body["error"]["code"], "BAD_REQUEST");
+    }
+
+    let (status, body) = api_get(&store, "/v1/slashes").await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["total"], 30);
+    assert_eq!(body["slashes"][0]["node_id"], node2.as_str());
+    assert_eq!(body["slashes"][0]["amount"], 30);
+    assert_eq!(body["slashes"][0]["epoch"], 1);
+    let (status, body) = api_get(&store, &format!("/v1/slashes?node={}", oid(1))).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["total"], 0);
+    assert!(body["slashes"].as_array().unwrap().is_empty());
+}
+
 macro_rules! backend_tests {
     ($($name:ident),* $(,)?) => {
         mod embedded {
@@ -621,6 +779,7 @@ backend_tests!(
     replay_is_a_no_op_and_gaps_are_errors,
     a_failure_mid_batch_leaves_nothing,
     subscribers_see_committed_changes_in_order,
+    api_serves_challenges_and_slashes,
 );
 
 #[tokio::test]
@@ -628,17 +787,17 @@ async fn sql_migrations_are_versioned_and_idempotent() {
     let dir = tempfile::tempdir().unwrap();
     let url = format!("sqlite://{}/m.db", dir.path().display());
     let store = walrus_indexer::SqlStore::connect(&url).await.unwrap();
-    assert_eq!(store.migrations().await.unwrap(), vec![1]);
+    assert_eq!(store.migrations().await.unwrap(), vec![1, 2]);
     apply_checkpoints(&store, &chain()[..2]).await.unwrap();
     drop(store);
     // Reopening applies nothing new and keeps the data.
     let store = walrus_indexer::SqlStore::connect(&url).await.unwrap();
-    assert_eq!(store.migrations().await.unwrap(), vec![1]);
+    assert_eq!(store.migrations().await.unwrap(), vec![1, 2]);
     assert_eq!(store.meta().await.unwrap().next_checkpoint, 2);
     let postgres = walrus_indexer::SqlStore::connect(&common::fresh_postgres_url().await)
         .await
         .unwrap();
-    assert_eq!(postgres.migrations().await.unwrap(), vec![1]);
+    assert_eq!(postgres.migrations().await.unwrap(), vec![1, 2]);
 }
 
 #[tokio::test]

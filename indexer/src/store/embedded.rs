@@ -12,7 +12,8 @@ use walrus_core::{BlobId, Epoch, ObjectId};
 
 use super::{Store, StoreError, StoreTx};
 use crate::model::{
-    BlobObject, CommitteeMember, EpochInfo, IndexerMeta, NodeInfo, PoolInfo, RewardInfo, StakeInfo,
+    BlobObject, ChallengeVerdict, CommitteeMember, EpochInfo, IndexerMeta, NodeInfo, PoolInfo,
+    RewardInfo, SlashInfo, StakeInfo,
 };
 
 /// The keyspaces, by index.
@@ -30,9 +31,13 @@ enum Space {
     Stakes,
     StakesByOwner,
     Rewards,
+    /// Challenge verdicts keyed `node_id ‖ epoch (BE)`.
+    Verdicts,
+    /// Slashes keyed `node_id ‖ epoch (BE)`.
+    Slashes,
 }
 
-const SPACES: [(Space, &str); 12] = [
+const SPACES: [(Space, &str); 14] = [
     (Space::Meta, "meta"),
     (Space::Blobs, "blobs"),
     (Space::BlobsById, "blobs_by_id"),
@@ -45,6 +50,8 @@ const SPACES: [(Space, &str); 12] = [
     (Space::Stakes, "stakes"),
     (Space::StakesByOwner, "stakes_by_owner"),
     (Space::Rewards, "rewards"),
+    (Space::Verdicts, "challenge_verdicts"),
+    (Space::Slashes, "slashes"),
 ];
 
 const META_KEY: &[u8] = b"meta";
@@ -213,6 +220,24 @@ impl Store for EmbeddedStore {
     async fn rewards(&self, epoch: Epoch) -> Result<Vec<RewardInfo>, StoreError> {
         self.scan(Space::Rewards, &epoch.to_be_bytes())
     }
+
+    async fn challenge_verdicts(
+        &self,
+        node: Option<ObjectId>,
+        epoch: Option<Epoch>,
+    ) -> Result<Vec<ChallengeVerdict>, StoreError> {
+        let prefix = node.map_or_else(Vec::new, |n| n.as_bytes().to_vec());
+        let verdicts: Vec<ChallengeVerdict> = self.scan(Space::Verdicts, &prefix)?;
+        Ok(verdicts
+            .into_iter()
+            .filter(|v| epoch.is_none_or(|e| v.epoch == e))
+            .collect())
+    }
+
+    async fn slashes(&self, node: Option<ObjectId>) -> Result<Vec<SlashInfo>, StoreError> {
+        let prefix = node.map_or_else(Vec::new, |n| n.as_bytes().to_vec());
+        self.scan(Space::Slashes, &prefix)
+    }
 }
 
 /// A transaction of the embedded store: holds the writer lock and the buffered writes.
@@ -355,6 +380,19 @@ impl StoreTx for EmbeddedTx<'_> {
     async fn put_reward(&mut self, reward: &RewardInfo) -> Result<(), StoreError> {
         let key = cat(&[&reward.epoch.to_be_bytes(), reward.node_id.as_bytes()]);
         self.put(Space::Rewards, key, reward)
+    }
+
+    async fn put_challenge_verdict(
+        &mut self,
+        verdict: &ChallengeVerdict,
+    ) -> Result<(), StoreError> {
+        let key = cat(&[verdict.node_id.as_bytes(), &verdict.epoch.to_be_bytes()]);
+        self.put(Space::Verdicts, key, verdict)
+    }
+
+    async fn put_slash(&mut self, slash: &SlashInfo) -> Result<(), StoreError> {
+        let key = cat(&[slash.node_id.as_bytes(), &slash.epoch.to_be_bytes()]);
+        self.put(Space::Slashes, key, slash)
     }
 
     async fn commit(self) -> Result<(), StoreError> {

@@ -10,8 +10,8 @@ use walrus_core::{BlobId, Epoch, ObjectId};
 
 use super::{Store, StoreError, StoreTx};
 use crate::model::{
-    BlobObject, CommitteeMember, EpochInfo, EpochPhase, IndexerMeta, NodeDetails, NodeInfo,
-    PoolInfo, RewardInfo, StakeInfo, StakeState,
+    BlobObject, ChallengeVerdict, CommitteeMember, EpochInfo, EpochPhase, IndexerMeta, NodeDetails,
+    NodeInfo, PoolInfo, RewardInfo, SlashInfo, StakeInfo, StakeState,
 };
 
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("migrations/sqlite");
@@ -233,6 +233,8 @@ const STAKE_COLUMNS: &[&str] = &[
     "rewards",
 ];
 const REWARD_COLUMNS: &[&str] = &["epoch", "node_id", "reward", "commission"];
+const VERDICT_COLUMNS: &[&str] = &["node_id", "epoch", "passed", "checkpoint"];
+const SLASH_COLUMNS: &[&str] = &["node_id", "epoch", "amount", "checkpoint"];
 
 static UPSERT_BLOB: LazyLock<String> =
     LazyLock::new(|| upsert("blob_objects", BLOB_COLUMNS, &["object_id"]));
@@ -248,6 +250,10 @@ static UPSERT_STAKE: LazyLock<String> =
     LazyLock::new(|| upsert("stakes", STAKE_COLUMNS, &["staked_wal_id"]));
 static UPSERT_REWARD: LazyLock<String> =
     LazyLock::new(|| upsert("rewards", REWARD_COLUMNS, &["epoch", "node_id"]));
+static UPSERT_VERDICT: LazyLock<String> =
+    LazyLock::new(|| upsert("challenge_verdicts", VERDICT_COLUMNS, &["node_id", "epoch"]));
+static UPSERT_SLASH: LazyLock<String> =
+    LazyLock::new(|| upsert("slashes", SLASH_COLUMNS, &["node_id", "epoch"]));
 static SELECT_BLOB: LazyLock<String> =
     LazyLock::new(|| format!("SELECT {} FROM blob_objects", BLOB_COLUMNS.join(", ")));
 static SELECT_EPOCH: LazyLock<String> =
@@ -266,6 +272,14 @@ static SELECT_STAKE: LazyLock<String> =
     LazyLock::new(|| format!("SELECT {} FROM stakes", STAKE_COLUMNS.join(", ")));
 static SELECT_REWARD: LazyLock<String> =
     LazyLock::new(|| format!("SELECT {} FROM rewards", REWARD_COLUMNS.join(", ")));
+static SELECT_VERDICT: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "SELECT {} FROM challenge_verdicts",
+        VERDICT_COLUMNS.join(", ")
+    )
+});
+static SELECT_SLASH: LazyLock<String> =
+    LazyLock::new(|| format!("SELECT {} FROM slashes", SLASH_COLUMNS.join(", ")));
 
 // === Rows ===
 
@@ -515,6 +529,44 @@ impl RewardRow {
     }
 }
 
+#[derive(FromRow)]
+struct VerdictRow {
+    node_id: String,
+    epoch: i64,
+    passed: i64,
+    checkpoint: i64,
+}
+
+impl VerdictRow {
+    fn into_model(self) -> Result<ChallengeVerdict, StoreError> {
+        Ok(ChallengeVerdict {
+            epoch: unsigned(self.epoch, "epoch")?,
+            node_id: object_id(&self.node_id)?,
+            passed: self.passed != 0,
+            checkpoint: unsigned(self.checkpoint, "checkpoint")?,
+        })
+    }
+}
+
+#[derive(FromRow)]
+struct SlashRow {
+    node_id: String,
+    epoch: i64,
+    amount: i64,
+    checkpoint: i64,
+}
+
+impl SlashRow {
+    fn into_model(self) -> Result<SlashInfo, StoreError> {
+        Ok(SlashInfo {
+            epoch: unsigned(self.epoch, "epoch")?,
+            node_id: object_id(&self.node_id)?,
+            amount: unsigned(self.amount, "amount")?,
+            checkpoint: unsigned(self.checkpoint, "checkpoint")?,
+        })
+    }
+}
+
 fn all<R, T>(
     rows: Vec<R>,
     convert: impl Fn(R) -> Result<T, StoreError>,
@@ -624,6 +676,22 @@ fn bind_reward<'q>(sql: &'q str, r: &RewardInfo) -> Result<Query<'q>, StoreError
         .bind(int(r.commission, "commission")?))
 }
 
+fn bind_verdict<'q>(sql: &'q str, v: &ChallengeVerdict) -> Result<Query<'q>, StoreError> {
+    Ok(sqlx::query(sql)
+        .bind(v.node_id.to_string())
+        .bind(i64::from(v.epoch))
+        .bind(i64::from(v.passed))
+        .bind(int(v.checkpoint, "checkpoint")?))
+}
+
+fn bind_slash<'q>(sql: &'q str, s: &SlashInfo) -> Result<Query<'q>, StoreError> {
+    Ok(sqlx::query(sql)
+        .bind(s.node_id.to_string())
+        .bind(i64::from(s.epoch))
+        .bind(int(s.amount, "amount")?)
+        .bind(int(s.checkpoint, "checkpoint")?))
+}
+
 const SELECT_META: &str =
     "SELECT next_checkpoint, events_applied, last_timestamp_ms FROM indexer_meta WHERE id = 0";
 
@@ -724,6 +792,37 @@ impl Store for SqlStore {
             .fetch_all(&self.pool)
             .await?;
         all(rows, RewardRow::into_model)
+    }
+
+    async fn challenge_verdicts(
+        &self,
+        node: Option<ObjectId>,
+        epoch: Option<Epoch>,
+    ) -> Result<Vec<ChallengeVerdict>, StoreError> {
+        // Absent filters bind NULL and match every row.
+        let sql = format!(
+            "{} WHERE ($1 IS NULL OR node_id = $1) AND ($2 IS NULL OR epoch = $2) \
+             ORDER BY node_id, epoch",
+            *SELECT_VERDICT
+        );
+        let rows: Vec<VerdictRow> = sqlx::query_as(&sql)
+            .bind(node.map(|n| n.to_string()))
+            .bind(epoch.map(i64::from))
+            .fetch_all(&self.pool)
+            .await?;
+        all(rows, VerdictRow::into_model)
+    }
+
+    async fn slashes(&self, node: Option<ObjectId>) -> Result<Vec<SlashInfo>, StoreError> {
+        let sql = format!(
+            "{} WHERE ($1 IS NULL OR node_id = $1) ORDER BY node_id, epoch",
+            *SELECT_SLASH
+        );
+        let rows: Vec<SlashRow> = sqlx::query_as(&sql)
+            .bind(node.map(|n| n.to_string()))
+            .fetch_all(&self.pool)
+            .await?;
+        all(rows, SlashRow::into_model)
     }
 }
 
@@ -876,6 +975,23 @@ impl StoreTx for SqlTx {
 
     async fn put_reward(&mut self, reward: &RewardInfo) -> Result<(), StoreError> {
         bind_reward(&UPSERT_REWARD, reward)?
+            .execute(&mut *self.tx)
+            .await?;
+        Ok(())
+    }
+
+    async fn put_challenge_verdict(
+        &mut self,
+        verdict: &ChallengeVerdict,
+    ) -> Result<(), StoreError> {
+        bind_verdict(&UPSERT_VERDICT, verdict)?
+            .execute(&mut *self.tx)
+            .await?;
+        Ok(())
+    }
+
+    async fn put_slash(&mut self, slash: &SlashInfo) -> Result<(), StoreError> {
+        bind_slash(&UPSERT_SLASH, slash)?
             .execute(&mut *self.tx)
             .await?;
         Ok(())
