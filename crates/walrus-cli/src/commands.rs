@@ -696,6 +696,54 @@ pub async fn stakes(context: &Context) -> anyhow::Result<()> {
     })
 }
 
+/// `walrus challenges`.
+#[derive(Debug, clap::Args)]
+pub struct ChallengesArgs {
+    /// Only this node (default: every committee member and every node with a record).
+    #[arg(long)]
+    node: Option<ObjectId>,
+}
+
+pub async fn challenges(context: &Context, args: ChallengesArgs) -> anyhow::Result<()> {
+    let client = context.client()?;
+    let info = client.challenges(args.node).await?;
+    context.print(&info, || challenges_text(&info))
+}
+
+fn challenges_text(info: &walrus_sdk::ChallengesInfo) -> String {
+    let mut text = format!(
+        "Epoch {}: window {} epochs, slash {}.{:02}% after {} consecutive failures; {} FROST \
+         slashed in total",
+        info.epoch,
+        info.window,
+        info.slash_bps / 100,
+        info.slash_bps % 100,
+        info.slash_after_failures,
+        info.total_slashed
+    );
+    for node in &info.nodes {
+        let recent = if node.recent.is_empty() {
+            "no record".to_owned()
+        } else {
+            format!("recent {}", node.recent.join(" "))
+        };
+        text.push_str(&format!(
+            "\n  {}{}  this epoch: {}  {}  ({} failed in window, streak {})",
+            node.node_id,
+            if node.in_committee {
+                ""
+            } else {
+                " (not in committee)"
+            },
+            node.current_verdict,
+            recent,
+            node.failures_in_window,
+            node.consecutive_failures
+        ));
+    }
+    text
+}
+
 // === blob-id ===
 
 /// `walrus blob-id`.

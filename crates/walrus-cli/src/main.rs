@@ -57,8 +57,10 @@ enum Command {
     Stake(commands::StakeArgs),
     /// Withdraw a stake: request it, or collect it once its withdrawal epoch has come.
     Withdraw(commands::WithdrawArgs),
-    /// List the wallet's stakes.
+    /// List the wallet's stakes: principal and current value (after a slash, less).
     Stakes,
+    /// Show the storage-challenge record per node: recent outcomes and failure streaks.
+    Challenges(commands::ChallengesArgs),
     /// Compute the blob ID of a file without storing it.
     BlobId(commands::BlobIdArgs),
     /// Run the publisher/aggregator HTTP API.
@@ -115,6 +117,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Stake(args) => commands::stake(&context, args).await,
         Command::Withdraw(args) => commands::withdraw(&context, args).await,
         Command::Stakes => commands::stakes(&context).await,
+        Command::Challenges(args) => commands::challenges(&context, args).await,
         Command::BlobId(args) => commands::blob_id(&context, &args),
         Command::Daemon(args) => commands::daemon(&context, args).await,
         Command::GenerateKey(args) => commands::generate_key(&context, &args),

@@ -161,6 +161,53 @@ pub struct StakeInfo {
     pub estimated_value: Option<u64>,
 }
 
+/// The chain's storage-challenge record, as shown to users (`walrus challenges`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ChallengesInfo {
+    /// The current epoch.
+    pub epoch: u32,
+    /// The number of recent epochs kept per node.
+    pub window: u32,
+    /// Consecutive failing epochs that slash a node's pool.
+    pub slash_after_failures: u32,
+    /// The share of a slashed pool's active WAL taken, in basis points.
+    pub slash_bps: u16,
+    /// The FROST slashed from all pools so far.
+    pub total_slashed: u64,
+    /// The nodes, in node-ID order.
+    pub nodes: Vec<NodeChallengeInfo>,
+}
+
+/// One node's storage-challenge standing.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct NodeChallengeInfo {
+    /// The node.
+    #[serde(serialize_with = "ser_display")]
+    pub node_id: ObjectId,
+    /// Whether it is in the current committee.
+    pub in_committee: bool,
+    /// The verdict recorded in the current epoch so far: `pass`, `fail` or `none`.
+    pub current_verdict: &'static str,
+    /// The outcomes of the recent settled epochs, oldest first: `pass`, `fail` or `none` (no
+    /// verdict, which counts as a pass). Empty if the node never had a verdict.
+    pub recent: Vec<&'static str>,
+    /// Failing epochs among `recent`.
+    pub failures_in_window: u32,
+    /// The current streak of consecutive failing epochs (a slash restarts it at zero).
+    pub consecutive_failures: u32,
+}
+
+fn outcome_name(outcome: walrus_sui::objects::ChallengeOutcome) -> &'static str {
+    use walrus_sui::objects::ChallengeOutcome;
+    match outcome {
+        ChallengeOutcome::NoVerdict => "none",
+        ChallengeOutcome::Pass => "pass",
+        ChallengeOutcome::Fail => "fail",
+    }
+}
+
 /// What `withdraw` did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -542,6 +589,61 @@ impl WalrusClient {
             withdraw_epoch,
             estimated_value: self.estimated_value(staked).await,
         }
+    }
+
+    /// The storage-challenge record of `node` (`None`: every current committee member and every
+    /// node with a history), from one read of the System object.
+    pub async fn challenges(&self, node: Option<ObjectId>) -> SdkResult<ChallengesInfo> {
+        let state = self.inner.sui.system_state().await?;
+        let committee: Vec<ObjectId> = state.committee.members.iter().map(|m| m.node_id).collect();
+        let challenges = &state.challenges;
+        let mut ids: Vec<ObjectId> = match node {
+            Some(node) => vec![node],
+            None => committee
+                .iter()
+                .copied()
+                .chain(challenges.records.contents.iter().map(|e| e.key))
+                .collect(),
+        };
+        ids.sort_by_key(|id| id.0);
+        ids.dedup();
+        let nodes = ids
+            .into_iter()
+            .map(|node_id| {
+                let record = challenges.record(&node_id);
+                let recent: Vec<&'static str> = record
+                    .map(|r| {
+                        r.recent
+                            .iter()
+                            .map(|b| {
+                                outcome_name(walrus_sui::objects::ChallengeOutcome::from_byte(*b))
+                            })
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                let failures = recent.iter().filter(|o| **o == "fail").count();
+                NodeChallengeInfo {
+                    node_id,
+                    in_committee: committee.contains(&node_id),
+                    current_verdict: match challenges.verdict(&node_id) {
+                        Some(true) => "pass",
+                        Some(false) => "fail",
+                        None => "none",
+                    },
+                    failures_in_window: u32::try_from(failures).unwrap_or(u32::MAX),
+                    consecutive_failures: record.map_or(0, |r| r.consecutive_failures),
+                    recent,
+                }
+            })
+            .collect();
+        Ok(ChallengesInfo {
+            epoch: state.committee.epoch,
+            window: challenges.params.window,
+            slash_after_failures: challenges.params.slash_after_failures,
+            slash_bps: challenges.params.slash_bps,
+            total_slashed: challenges.total_slashed,
+            nodes,
+        })
     }
 
     /// Principal times the pool's current WAL-per-share over the rate at activation.

@@ -27,7 +27,10 @@ pub mod progress;
 pub mod read;
 pub mod store;
 
-pub use client::{BlobObjectInfo, StakeInfo, StorageInfo, SystemInfo, WalrusClient, WithdrawStep};
+pub use client::{
+    BlobObjectInfo, ChallengesInfo, NodeChallengeInfo, StakeInfo, StorageInfo, SystemInfo,
+    WalrusClient, WithdrawStep,
+};
 pub use config::{ClientConfig, CommunicationConfig};
 pub use error::{SdkError, SdkResult};
 pub use node_ops::VerifiedStatus;
