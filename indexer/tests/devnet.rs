@@ -466,6 +466,41 @@ where
     }
 }
 
+/// The certificate of a failing challenge verdict on `target` in the current epoch, signed by
+/// every other committee member.
+async fn failing_verdict(
+    client: &WalrusSuiClient,
+    genesis: &GenesisInfo,
+    target: walrus_core::ObjectId,
+) -> Certificate {
+    let committee = client.system_state().await.unwrap().committee;
+    let message =
+        walrus_core::messages::ChallengeVerdictMsg::verdict(committee.epoch, target, false)
+            .to_bcs();
+    let mut bitmap = vec![0u8; committee.members.len().div_ceil(8)];
+    let mut signatures = Vec::new();
+    for (i, member) in committee.members.iter().enumerate() {
+        if member.node_id == target {
+            continue;
+        }
+        let node = genesis
+            .nodes
+            .iter()
+            .find(|n| to_object_id(n.node_id) == member.node_id)
+            .unwrap();
+        signatures.push(node.bls_key_pair().unwrap().sign(&message));
+        bitmap[i / 8] |= 1 << (i % 8);
+    }
+    Certificate {
+        signature: walrus_core::BlsAggregateSignature::aggregate(&signatures)
+            .unwrap()
+            .to_bytes()
+            .to_vec(),
+        signers_bitmap: bitmap,
+        message,
+    }
+}
+
 async fn indexes_stakes_and_epoch_changes(backend: Backend) {
     use walrus_indexer::model::{EpochPhase, StakeState};
     let dir = tempfile::tempdir().unwrap();
@@ -487,6 +522,11 @@ async fn indexes_stakes_and_epoch_changes(backend: Backend) {
     let epoch = user.current_epoch().await.unwrap();
     let node_id = to_object_id(genesis.nodes[1].node_id);
     let staked = user.stake_with_pool(node_id, 10 * WAL).await.unwrap();
+    // A failing storage-challenge verdict on another node, signed by every other member.
+    let target = to_object_id(genesis.nodes[0].node_id);
+    user.submit_challenge_verdict(&failing_verdict(&user, &genesis, target).await)
+        .await
+        .unwrap();
 
     retry_until_ok(|| user.voting_end()).await;
     retry_until_ok(|| user.initiate_epoch_change()).await;
@@ -553,6 +593,15 @@ async fn indexes_stakes_and_epoch_changes(backend: Backend) {
                 .any(|n| to_object_id(n.node_id) == reward.node_id)
         );
     }
+    let verdicts = store.challenge_verdicts(Some(target), None).await.unwrap();
+    assert_eq!(verdicts.len(), 1, "{verdicts:?}");
+    assert_eq!((verdicts[0].epoch, verdicts[0].passed), (epoch, false));
+    assert_eq!(
+        store.challenge_verdicts(None, Some(epoch)).await.unwrap(),
+        verdicts
+    );
+    // One failure does not slash (the default needs two in a row).
+    assert!(store.slashes(None).await.unwrap().is_empty());
     let meta = store.meta().await.unwrap();
     assert_eq!(
         meta.events_applied,
