@@ -539,3 +539,158 @@ fn sample_for(
     })
     .unwrap()
 }
+
+/// Runs `call` until it succeeds, retrying Move aborts (an epoch change that is not due yet, or
+/// still waiting for the nodes' `epoch_sync_done`) for up to a minute.
+async fn retry_until_ok<F, Fut>(mut call: F) -> walrus_sui::client::TxOutcome
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<walrus_sui::client::TxOutcome, walrus_sui::client::ChainError>>,
+{
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+    loop {
+        match call().await {
+            Ok(outcome) => return outcome,
+            Err(walrus_sui::client::ChainError::MoveAbort(_))
+                if tokio::time::Instant::now() < deadline =>
+            {
+                tokio::time::sleep(Duration::from_millis(300)).await;
+            }
+            Err(e) => panic!("{e:?}"),
+        }
+    }
+}
+
+/// Ends the current epoch once it is due (the storage nodes report their own sync) and returns
+/// the events of the epoch change.
+async fn change_epoch(
+    driver: &walrus_sui::client::WalrusSuiClient,
+) -> Vec<walrus_sui::events::ContractEvent> {
+    retry_until_ok(|| driver.voting_end()).await;
+    let outcome = retry_until_ok(|| driver.initiate_epoch_change()).await;
+    outcome.contract_events().cloned().collect()
+}
+
+/// Issue 8's acceptance test on a network of real nodes: every node runs the challenge worker
+/// against the chain; one node loses all its slivers. The honest nodes pass and earn; the lossy
+/// node fails every epoch, earns less per shard, is slashed after the second failing epoch, and
+/// a delegator's stake in its pool redeems for less than the principal.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_node_that_lost_its_slivers_fails_earns_less_and_is_slashed() {
+    use walrus_sui::events::ContractEvent;
+
+    // Short epochs; the test itself ends them, so nothing changes behind its back.
+    let network = Network::start_with_epoch_duration(4, N_SHARDS, 1_000).await;
+    let user = funded_client(&network.devnet, 44).await;
+    let id = |i: usize| walrus_sui::client::to_object_id(network.genesis.nodes[i].node_id);
+
+    // Two certified blobs on every node, stored for longer than the test runs.
+    for seed in [3, 4] {
+        let encoded = encode(N_SHARDS, &blob_bytes(20_000, seed));
+        let blob = register(&user, &encoded, false, 20).await;
+        for i in 0..4 {
+            wait_registered(&network, i, encoded.blob_id()).await;
+            upload(&network, i, &encoded).await;
+        }
+        certify(&network, &user, &blob, &quorum_nodes(&network)).await;
+    }
+
+    // A delegator stakes with node 3's pool; the stake counts from the next epoch.
+    let principal = 10 * WAL;
+    let staked = user.stake_with_pool(id(3), principal).await.unwrap();
+
+    // Node 3 loses every sliver it holds.
+    let lossy = network.node(3).node();
+    for shard in network.shards_of(3) {
+        lossy.store.drop_shard(shard).unwrap();
+    }
+
+    // Every node challenges the others, on the chain's seed, and submits through the client.
+    let cancel = CancellationToken::new();
+    let config = WorkerConfig {
+        round: round(40, 4),
+        interval: Duration::from_millis(200),
+        submit_delay: Duration::from_secs(2),
+        min_certified_age_epochs: 0,
+        start_delay: Duration::ZERO,
+    };
+    let workers: Vec<_> = (0..4)
+        .map(|i| {
+            let node = Arc::clone(network.node(i).node());
+            let chain = SuiChallengeChain::new(node.sui.clone());
+            tokio::spawn(challenge::run(node, chain, config, cancel.clone()))
+        })
+        .collect();
+
+    // Three epochs with verdicts. The stake counts from the second; the second failing epoch in a
+    // row (the default `slash_after_failures` is 2) slashes node 3's pool at its end, while the
+    // delegator's stake is active; the delegator leaves at the end of the third.
+    let mut slashes = Vec::new();
+    for round in 0..3 {
+        let epoch = user.current_epoch().await.unwrap();
+        wait_for("this epoch's verdicts on every node", 120, || async {
+            user.challenge_state()
+                .await
+                .is_ok_and(|state| (0..4).all(|i| state.verdict(&id(i)).is_some()))
+        })
+        .await;
+        let state = user.challenge_state().await.unwrap();
+        for i in 0..4 {
+            assert_eq!(
+                state.verdict(&id(i)),
+                Some(i != 3),
+                "epoch {epoch}: verdict on node {i}"
+            );
+        }
+        if round == 2 {
+            user.request_withdraw_stake(staked.object_ref.id)
+                .await
+                .unwrap();
+        }
+        // Fees for this epoch, so that every member earns a visible reward.
+        user.add_subsidy(WAL, 1).await.unwrap();
+        let committee = network.node(0).node().committee();
+        let events = change_epoch(&user).await;
+        let reward_per_shard = |i: usize| {
+            let reward = events
+                .iter()
+                .find_map(|e| match e {
+                    ContractEvent::PoolRewarded(r) if r.node_id == id(i) => Some(r.reward),
+                    _ => None,
+                })
+                .unwrap_or(0);
+            let weight = committee.member(&id(i)).map_or(1, |m| m.weight().max(1));
+            reward / u64::from(weight)
+        };
+        for honest in 0..3 {
+            assert!(
+                reward_per_shard(honest) > reward_per_shard(3),
+                "epoch {epoch}: node {honest} earns {} per shard, the lossy node {}",
+                reward_per_shard(honest),
+                reward_per_shard(3)
+            );
+        }
+        slashes.extend(events.into_iter().filter_map(|e| match e {
+            ContractEvent::NodeSlashed(s) => Some(s),
+            _ => None,
+        }));
+        if round == 0 {
+            assert!(slashes.is_empty(), "no slash after one failure");
+        }
+    }
+    cancel.cancel();
+    for worker in workers {
+        worker.await.unwrap();
+    }
+
+    assert!(!slashes.is_empty(), "the lossy node was slashed");
+    assert!(slashes.iter().all(|s| s.node_id == id(3) && s.amount > 0));
+
+    // The delegator's stake redeems for less than its principal.
+    let me = user.address().unwrap();
+    let before = user.wal_balance(me).await.unwrap();
+    user.withdraw_stake(staked.object_ref.id).await.unwrap();
+    let withdrawn = user.wal_balance(me).await.unwrap() - before;
+    assert!(withdrawn < principal, "withdrew {withdrawn} of {principal}");
+    network.shutdown().await;
+}
