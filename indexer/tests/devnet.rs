@@ -40,16 +40,7 @@ async fn start_devnet(dir: &std::path::Path) -> DevnetHandle {
 }
 
 fn client_config(devnet: &DevnetHandle) -> WalrusSuiConfig {
-    let genesis = devnet.genesis();
-    let mut config = WalrusSuiConfig::new(
-        devnet.grpc_url(),
-        genesis.wal_package,
-        genesis.walrus_package,
-        genesis.system_object,
-        genesis.staking_object,
-    );
-    config.execution_timeout_secs = 30;
-    config
+    devnet.sui_config()
 }
 
 fn reader(devnet: &DevnetHandle) -> WalrusSuiClient {

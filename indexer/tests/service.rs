@@ -15,7 +15,6 @@ use serde_json::Value;
 use walrus_core::BlobId;
 use walrus_devnet::{Devnet, DevnetConfig, DevnetHandle};
 use walrus_sui::client::WalrusSuiClient;
-use walrus_sui::config::WalrusSuiConfig;
 use walrus_sui::wallet::Wallet;
 
 const SUI: u64 = 1_000_000_000;
@@ -83,16 +82,7 @@ async fn wait_for_checkpoint(base: &str, checkpoint: u64) -> Value {
 }
 
 fn client(devnet: &DevnetHandle) -> WalrusSuiClient {
-    let genesis = devnet.genesis();
-    let mut config = WalrusSuiConfig::new(
-        devnet.grpc_url(),
-        genesis.wal_package,
-        genesis.walrus_package,
-        genesis.system_object,
-        genesis.staking_object,
-    );
-    config.execution_timeout_secs = 30;
-    WalrusSuiClient::new(config).unwrap()
+    WalrusSuiClient::new(devnet.sui_config()).unwrap()
 }
 
 async fn serves_the_api(database_url: String) {

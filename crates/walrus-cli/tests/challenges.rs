@@ -23,16 +23,7 @@ const SUI: u64 = 1_000_000_000;
 const WAL: u64 = 1_000_000_000;
 
 fn sui_config(devnet: &DevnetHandle) -> WalrusSuiConfig {
-    let genesis = devnet.genesis();
-    let mut config = WalrusSuiConfig::new(
-        devnet.grpc_url(),
-        genesis.wal_package,
-        genesis.walrus_package,
-        genesis.system_object,
-        genesis.staking_object,
-    );
-    config.execution_timeout_secs = 30;
-    config
+    devnet.sui_config()
 }
 
 fn client(devnet: &DevnetHandle, wallet: Wallet) -> WalrusSuiClient {

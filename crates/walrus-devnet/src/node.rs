@@ -228,6 +228,20 @@ impl DevnetHandle {
         &self.genesis
     }
 
+    /// A `walrus-sui` client configuration for this devnet, built from its genesis output (the
+    /// gRPC endpoint, package and object IDs) with a 30 s execution timeout.
+    pub fn sui_config(&self) -> walrus_sui::config::WalrusSuiConfig {
+        let mut config = walrus_sui::config::WalrusSuiConfig::new(
+            self.grpc_url(),
+            self.genesis.wal_package,
+            self.genesis.walrus_package,
+            self.genesis.system_object,
+            self.genesis.staking_object,
+        );
+        config.execution_timeout_secs = 30;
+        config
+    }
+
     /// The data directory.
     pub fn data_dir(&self) -> &Path {
         &self.data_dir

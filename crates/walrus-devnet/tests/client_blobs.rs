@@ -39,16 +39,7 @@ fn devnet_config() -> DevnetConfig {
 
 /// The client configuration of a running devnet, built from its genesis output only.
 fn client_config(devnet: &DevnetHandle) -> WalrusSuiConfig {
-    let genesis = devnet.genesis();
-    let mut config = WalrusSuiConfig::new(
-        devnet.grpc_url(),
-        genesis.wal_package,
-        genesis.walrus_package,
-        genesis.system_object,
-        genesis.staking_object,
-    );
-    config.execution_timeout_secs = 30;
-    config
+    devnet.sui_config()
 }
 
 fn client(devnet: &DevnetHandle, wallet: Wallet) -> WalrusSuiClient {

@@ -16,7 +16,6 @@ use walrus_core::BlsAggregateSignature;
 use walrus_core::messages::ChallengeVerdictMsg;
 use walrus_devnet::{Devnet, DevnetConfig, DevnetHandle};
 use walrus_sui::client::{Certificate, ChainError, TxOutcome, WalrusSuiClient, to_object_id};
-use walrus_sui::config::WalrusSuiConfig;
 use walrus_sui::errors::{BlsAggregateError, ChallengesError, MoveAbort, SystemError};
 use walrus_sui::events::{ContractEvent, NodeSlashed, PoolRewarded};
 use walrus_sui::objects::BlsCommittee;
@@ -26,16 +25,9 @@ const SUI: u64 = 1_000_000_000;
 const WAL: u64 = 1_000_000_000;
 
 fn client(devnet: &DevnetHandle, wallet: Wallet) -> WalrusSuiClient {
-    let genesis = devnet.genesis();
-    let mut config = WalrusSuiConfig::new(
-        devnet.grpc_url(),
-        genesis.wal_package,
-        genesis.walrus_package,
-        genesis.system_object,
-        genesis.staking_object,
-    );
-    config.execution_timeout_secs = 30;
-    WalrusSuiClient::new(config).unwrap().with_wallet(wallet)
+    WalrusSuiClient::new(devnet.sui_config())
+        .unwrap()
+        .with_wallet(wallet)
 }
 
 /// A client of `wallet`, funded with 10 SUI and `wal` FROST by the genesis faucet account.

@@ -12,7 +12,6 @@ use std::time::Duration;
 
 use walrus_devnet::{Devnet, DevnetConfig, DevnetHandle};
 use walrus_sui::client::{ChainError, NodeRegistration, WalrusSuiClient, to_address, to_object_id};
-use walrus_sui::config::WalrusSuiConfig;
 use walrus_sui::errors::{MoveAbort, StakingError, StakingPoolError};
 use walrus_sui::events::ContractEvent;
 use walrus_sui::objects::{EpochState, StakedWalState};
@@ -30,16 +29,9 @@ fn devnet_config(epoch_duration_ms: u64) -> DevnetConfig {
 }
 
 fn client(devnet: &DevnetHandle, wallet: Wallet) -> WalrusSuiClient {
-    let genesis = devnet.genesis();
-    let mut config = WalrusSuiConfig::new(
-        devnet.grpc_url(),
-        genesis.wal_package,
-        genesis.walrus_package,
-        genesis.system_object,
-        genesis.staking_object,
-    );
-    config.execution_timeout_secs = 30;
-    WalrusSuiClient::new(config).unwrap().with_wallet(wallet)
+    WalrusSuiClient::new(devnet.sui_config())
+        .unwrap()
+        .with_wallet(wallet)
 }
 
 fn faucet(devnet: &DevnetHandle) -> WalrusSuiClient {

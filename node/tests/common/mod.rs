@@ -191,16 +191,7 @@ impl Network {
 }
 
 pub fn sui_config(devnet: &DevnetHandle) -> WalrusSuiConfig {
-    let genesis = devnet.genesis();
-    let mut config = WalrusSuiConfig::new(
-        devnet.grpc_url(),
-        genesis.wal_package,
-        genesis.walrus_package,
-        genesis.system_object,
-        genesis.staking_object,
-    );
-    config.execution_timeout_secs = 30;
-    config
+    devnet.sui_config()
 }
 
 /// A client of a new account funded by the genesis faucet account.
