@@ -4,9 +4,10 @@
 //! child process, which starts the devnet chain, the storage nodes (each its own process), the
 //! indexer and the publisher/aggregator daemon, and prints one JSON line of endpoints. The
 //! harness exposes those endpoints, runs `walrus --config <client.yaml> ...` commands and parses
-//! their JSON, and controls single storage nodes: [`LocalNetwork::kill_node`] sends SIGKILL to
-//! the PID in `DIR/run/node-I.pid`, [`LocalNetwork::restart_dead`] sends SIGHUP to `walrus
-//! local`, which restarts every component that died (see `crates/walrus-cli/src/local.rs`).
+//! their JSON, and controls single components: [`LocalNetwork::kill_component`] sends SIGKILL to
+//! the PID in `DIR/run/<name>.pid` (`devnet`, `node-I`, `indexer`, `daemon`),
+//! [`LocalNetwork::restart_component`] sends SIGHUP to `walrus local`, which restarts every
+//! component that died (see `crates/walrus-cli/src/local.rs`).
 //!
 //! The harness does not build anything: the caller passes the path of the `walrus` binary. The
 //! integration tests live in the walrus-cli package (`crates/walrus-cli/tests/e2e_*.rs`), where
@@ -362,6 +363,11 @@ impl LocalNetwork {
         &self.endpoints.daemon
     }
 
+    /// The indexer API's base URL.
+    pub fn indexer_url(&self) -> &str {
+        &self.endpoints.indexer
+    }
+
     /// The storage nodes' base URLs.
     pub fn node_urls(&self) -> &[String] {
         &self.endpoints.nodes
@@ -393,6 +399,67 @@ impl LocalNetwork {
             status: output.status,
             stdout: output.stdout,
             stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+        })
+    }
+
+    /// Like [`Self::walrus`], but kills the command and fails with [`E2eError::Timeout`] if it
+    /// runs longer than `timeout` (a bound for commands that must not hang, e.g. during faults).
+    pub fn walrus_with_timeout(&self, args: &[&str], timeout: Duration) -> Result<CliOutput> {
+        let mut child = Command::new(&self.walrus)
+            .arg("--config")
+            .arg(self.client_config())
+            .args(args)
+            .env_remove("WALRUS_CONFIG")
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .map_err(io_error(format!("running {}", self.walrus.display())))?;
+        // Drain both pipes on threads, so a chatty command never blocks on a full pipe.
+        let drain = |pipe: Option<Box<dyn Read + Send>>| {
+            thread::spawn(move || {
+                let mut bytes = Vec::new();
+                if let Some(mut pipe) = pipe {
+                    let _ = pipe.read_to_end(&mut bytes);
+                }
+                bytes
+            })
+        };
+        let stdout = drain(
+            child
+                .stdout
+                .take()
+                .map(|p| Box::new(p) as Box<dyn Read + Send>),
+        );
+        let stderr = drain(
+            child
+                .stderr
+                .take()
+                .map(|p| Box::new(p) as Box<dyn Read + Send>),
+        );
+        let deadline = Instant::now() + timeout;
+        let status = loop {
+            if let Some(status) = child.try_wait().map_err(io_error("waiting for walrus"))? {
+                break status;
+            }
+            if Instant::now() >= deadline {
+                let _ = child.kill();
+                let _ = child.wait();
+                let stderr = String::from_utf8_lossy(&stderr.join().unwrap_or_default())
+                    .trim()
+                    .to_owned();
+                return Err(E2eError::Timeout {
+                    what: format!("`walrus {}` to finish; stderr: {stderr}", args.join(" ")),
+                    timeout,
+                });
+            }
+            thread::sleep(Duration::from_millis(50));
+        };
+        Ok(CliOutput {
+            args: args.join(" "),
+            status,
+            stdout: stdout.join().unwrap_or_default(),
+            stderr: String::from_utf8_lossy(&stderr.join().unwrap_or_default()).into_owned(),
         })
     }
 
@@ -478,11 +545,22 @@ impl LocalNetwork {
 
     /// Kills storage node `i` with SIGKILL and waits until `walrus local` has seen it die.
     pub fn kill_node(&self, i: usize) -> Result<()> {
-        let component = format!("node-{i}");
-        let pid = self.pid_of(&component)?;
+        self.kill_component(&format!("node-{i}"))
+    }
+
+    /// Asks `walrus local` (SIGHUP) to restart every component that died, and waits until
+    /// storage node `i` runs and accepts connections again.
+    pub fn restart_node(&self, i: usize) -> Result<()> {
+        self.restart_component(&format!("node-{i}"))
+    }
+
+    /// Kills a component (`devnet`, `node-I`, `indexer`, `daemon`) with SIGKILL and waits until
+    /// `walrus local` has seen it die (it removes the PID file and keeps the rest running).
+    pub fn kill_component(&self, component: &str) -> Result<()> {
+        let pid = self.pid_of(component)?;
         send_signal(pid, "KILL")?;
         // The supervisor reaps the child within a second and removes its PID file.
-        let pid_file = self.pid_file(&component);
+        let pid_file = self.pid_file(component);
         wait_until(
             &format!("walrus local noticing that {component} died"),
             RESTART_TIMEOUT,
@@ -491,22 +569,39 @@ impl LocalNetwork {
     }
 
     /// Asks `walrus local` (SIGHUP) to restart every component that died, and waits until
-    /// storage node `i` runs and accepts connections again.
-    pub fn restart_node(&self, i: usize) -> Result<()> {
+    /// `component` runs and accepts connections on its address again.
+    pub fn restart_component(&self, component: &str) -> Result<()> {
         let pid = self
             .local_pid()
             .ok_or_else(|| E2eError::NotRunning("walrus local".to_owned()))?;
+        let address = self.component_address(component)?;
         send_signal(pid, "HUP")?;
-        let component = format!("node-{i}");
-        let address = self.node_address(i)?;
         wait_until(
             &format!("{component} listening on {address} again"),
             RESTART_TIMEOUT,
             || {
-                Ok(self.pid_file(&component).exists()
+                Ok(self.pid_file(component).exists()
                     && std::net::TcpStream::connect(&address).is_ok())
             },
         )
+    }
+
+    /// `host:port` a component listens on: the chain's gRPC port for `devnet`, the API ports of
+    /// `indexer` and `daemon`, the REST port of `node-I`.
+    pub fn component_address(&self, component: &str) -> Result<String> {
+        let url = match component {
+            "devnet" => &self.endpoints.grpc,
+            "indexer" => &self.endpoints.indexer,
+            "daemon" => &self.endpoints.daemon,
+            _ => {
+                let i = component
+                    .strip_prefix("node-")
+                    .and_then(|i| i.parse().ok())
+                    .ok_or_else(|| E2eError::NotRunning(component.to_owned()))?;
+                return self.node_address(i);
+            }
+        };
+        Ok(host_port(url))
     }
 
     /// `host:port` of storage node `i`.
@@ -516,11 +611,7 @@ impl LocalNetwork {
             .nodes
             .get(i)
             .ok_or_else(|| E2eError::NotRunning(format!("node-{i}")))?;
-        Ok(url
-            .trim_start_matches("http://")
-            .trim_start_matches("https://")
-            .trim_end_matches('/')
-            .to_owned())
+        Ok(host_port(url))
     }
 
     /// The last `lines` lines of a component's log (`devnet`, `node-I`, `indexer`, `daemon`).
@@ -659,6 +750,14 @@ pub fn wait_until(
         }
         thread::sleep(Duration::from_millis(200));
     }
+}
+
+/// `host:port` of an `http://host:port/` URL.
+fn host_port(url: &str) -> String {
+    url.trim_start_matches("http://")
+        .trim_start_matches("https://")
+        .trim_end_matches('/')
+        .to_owned()
 }
 
 fn tail(path: &Path, lines: usize) -> String {
