@@ -7,8 +7,8 @@
 # Measures, in release builds: RedStuff encoding/decoding (n = 1000) with peak memory, recovery
 # bytes per lost sliver against |blob|/n, store and read end to end over a local network
 # (`walrus local --demo`: devnet + storage nodes + indexer as processes), devnet transactions
-# per second, and indexer ingest rates (SQLite, fjall, and PostgreSQL when
-# WALRUS_BENCH_POSTGRES_URL names an empty database). Every figure is printed with the command
+# per second, a storage node's sliver PUT/GET throughput and event rate, and indexer ingest
+# rates (SQLite, fjall, and PostgreSQL when WALRUS_BENCH_POSTGRES_URL names an empty database). Every figure is printed with the command
 # that produced it, the machine and the date. --quick skips the largest sizes.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -35,6 +35,7 @@ log "building release binaries"
 cargo build --release -q -p walrus-core --example encode_timing --example recovery_cost
 cargo build --release -q -p walrus-devnet --example register_bench
 cargo build --release -q -p walrus-indexer --example ingest_bench
+cargo build --release -q -p walrus-node --example node_bench
 cargo build --release -q -p walrus-cli --bin walrus
 
 # Runs a command under GNU time; prints its output, then "peak RSS: N MiB, wall: S s".
@@ -99,6 +100,16 @@ emit ""
 emit "\`$release/examples/register_bench --wallets 64 --txs 20 --json\`"
 timed "$release/examples/register_bench" --wallets 64 --txs 20 --json 2>&1 | fence
 
+log "storage node"
+emit "### Storage node: sliver PUT/GET throughput and event processing"
+emit ""
+emit "One node holding all 100 shards, in process with a devnet; 8 blobs of 4 MiB, 32 requests in"
+emit "flight; catch-up = a fresh node applying every checkpoint since genesis (1,000 filler"
+emit "registrations plus the 8 blobs), start-up included."
+emit ""
+emit "\`$release/examples/node_bench --shards 100 --blob-size 4194304 --blobs 8 --events 1000\`"
+timed "$release/examples/node_bench" --shards 100 --blob-size 4194304 --blobs 8 --events 1000 2>&1 | fence
+
 log "indexer ingest"
 emit "### Indexer: ingest of a pre-generated chain of 100,000 blob events"
 emit ""
@@ -111,8 +122,7 @@ fi
 emit "\`$release/examples/ingest_bench --events 100000 $shown\`"
 timed "$release/examples/ingest_bench" --events 100000 "${backends[@]}" 2>&1 | fence
 
-emit "Not measured by this script: the storage node's event-processing rate and the indexer's lag"
-emit "behind the chain head under load."
+emit "Not measured by this script: the indexer's lag behind the chain head under load."
 emit "<!-- bench.sh:end -->"
 
 # Replace the previous run in $out (or append the first one).

@@ -213,6 +213,12 @@ struct DemoResult {
     store_ms: u128,
     read_ms: u128,
     identical: bool,
+    /// Resident memory of this process before the demo blob existed (Linux only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    baseline_rss_mib: Option<u64>,
+    /// Peak resident memory of this process (the client) after the store and the read.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    peak_rss_mib: Option<u64>,
 }
 
 /// Runs `walrus local`.
@@ -456,10 +462,12 @@ async fn start_and_serve(
         client_config: s(&paths.client_config()),
         grpc: network.grpc_url(),
         faucet: format!("http://127.0.0.1:{}", network.faucet_port),
-        nodes: network
-            .node_ports
+        // In the order of `DIR/nodes/node-I` (and of the PID files and logs), which is the
+        // genesis (committee) order, not the order of `node_ports`.
+        nodes: genesis
+            .nodes
             .iter()
-            .map(|p| format!("http://127.0.0.1:{p}"))
+            .map(|node| format!("http://{}", node.network_address))
             .collect(),
         indexer: format!("http://127.0.0.1:{}", network.indexer_port),
         daemon: format!("http://127.0.0.1:{}", network.daemon_port),
@@ -685,13 +693,16 @@ async fn demo(
     client: &walrus_sdk::config::ClientConfig,
     size: usize,
 ) -> anyhow::Result<DemoResult> {
-    let data = demo_data(size);
     let sdk = walrus_sdk::client::WalrusClient::from_config(client.clone())
         .context("creating the client")?;
+    let baseline_rss_mib = process_memory_mib("VmRSS");
+    // The sample is handed to the SDK and regenerated for the comparison, so that the peak
+    // memory shows what the client needs, not copies kept by the demo.
+    let data = demo_bytes(size).collect::<Vec<u8>>();
     let started = Instant::now();
     let stored = sdk
         .store_blob(
-            data.clone(),
+            data,
             &walrus_sdk::store::StoreOptions::permanent(1),
             &walrus_sdk::progress::NoProgress,
         )
@@ -705,7 +716,7 @@ async fn demo(
         .await
         .context("reading the demo blob back")?;
     let read_ms = started.elapsed().as_millis();
-    let identical = read == data;
+    let identical = read.len() == size && read.iter().copied().eq(demo_bytes(size));
     if !identical {
         bail!("the blob read back differs from the one stored");
     }
@@ -715,26 +726,36 @@ async fn demo(
         store_ms,
         read_ms,
         identical,
+        baseline_rss_mib,
+        peak_rss_mib: process_memory_mib("VmHWM"),
     })
 }
 
-/// A recognisable, incompressible-enough sample file.
-fn demo_data(size: usize) -> Vec<u8> {
+/// A field of `/proc/self/status` in MiB (`VmRSS`: resident now, `VmHWM`: peak resident);
+/// `None` where procfs is missing.
+fn process_memory_mib(field: &str) -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status
+        .lines()
+        .find_map(|line| line.strip_prefix(field)?.strip_prefix(':'))?;
+    let kib: u64 = line.trim().strip_suffix("kB")?.trim().parse().ok()?;
+    Some(kib / 1024)
+}
+
+/// A recognisable, incompressible-enough sample file of `size` bytes, generated on the fly.
+fn demo_bytes(size: usize) -> impl Iterator<Item = u8> {
     let header = b"Hello from walrus local! ";
-    let mut data = Vec::with_capacity(size);
-    let mut state: u64 = 0x9e37_79b9_7f4a_7c15;
-    while data.len() < size {
-        if data.len() < header.len() {
-            data.push(header[data.len()]);
-        } else {
-            // xorshift64*: cheap deterministic filler.
-            state ^= state >> 12;
-            state ^= state << 25;
-            state ^= state >> 27;
-            data.push(state.wrapping_mul(0x2545_f491_4f6c_dd1d).to_be_bytes()[0]);
-        }
-    }
-    data
+    // xorshift64*: cheap deterministic filler.
+    let filler = std::iter::successors(Some(0x9e37_79b9_7f4a_7c15u64), |state| {
+        let mut state = *state;
+        state ^= state >> 12;
+        state ^= state << 25;
+        state ^= state >> 27;
+        Some(state)
+    })
+    .skip(1)
+    .map(|state| state.wrapping_mul(0x2545_f491_4f6c_dd1d).to_be_bytes()[0]);
+    header.iter().copied().chain(filler).take(size)
 }
 
 /// The configuration of storage node `i` of a local network.
@@ -946,5 +967,29 @@ mod tests {
         let genesis = timing(0, EpochState::NextParamsSelected(0));
         assert_eq!(genesis.step(499), EpochStep::Wait);
         assert_eq!(genesis.step(500), EpochStep::InitiateEpochChange);
+    }
+
+    #[test]
+    fn demo_bytes_are_deterministic_and_sized() {
+        assert_eq!(demo_bytes(0).count(), 0);
+        assert_eq!(demo_bytes(5).collect::<Vec<u8>>(), b"Hello");
+        let long: Vec<u8> = demo_bytes(10_000).collect();
+        assert_eq!(long.len(), 10_000);
+        assert!(long.starts_with(b"Hello from walrus local! "));
+        assert!(demo_bytes(10_000).eq(long.iter().copied()));
+        // The filler is not constant.
+        let distinct: std::collections::HashSet<u8> = long[100..].iter().copied().collect();
+        assert!(distinct.len() > 200, "{} distinct bytes", distinct.len());
+    }
+
+    #[test]
+    fn process_memory_is_read_from_procfs() {
+        let Some(rss) = process_memory_mib("VmRSS") else {
+            assert!(!std::path::Path::new("/proc/self/status").exists());
+            return;
+        };
+        let peak = process_memory_mib("VmHWM").unwrap_or(0);
+        assert!(peak >= rss && rss > 0, "rss {rss} MiB, peak {peak} MiB");
+        assert_eq!(process_memory_mib("NoSuchField"), None);
     }
 }
