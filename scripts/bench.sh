@@ -79,19 +79,23 @@ emit ""
 emit ""
 
 log "store and read end to end"
-emit "### Store and read end to end (walrus local: devnet, 4 storage nodes, 100 shards, indexer)"
+emit "### Store and read end to end (walrus local: devnet, 7 storage nodes, 300 shards, indexer)"
 emit ""
-e2e_sizes=(1048576 67108864)
-[[ $quick == 1 ]] && e2e_sizes=(1048576)
+e2e_sizes=(1048576 67108864 268435456)
+[[ $quick == 1 ]] && e2e_sizes=(1048576 67108864)
 for size in "${e2e_sizes[@]}"; do
     dir="$work/local-$size"
-    cmd=("$release/walrus" --json local --dir "$dir" --nodes 4 --shards 100 --demo
+    cmd=("$release/walrus" --json local --dir "$dir" --nodes 7 --shards 300 --demo
         --demo-size "$size" --write-default-config false)
-    emit "\`walrus --json local --dir DIR --nodes 4 --shards 100 --demo --demo-size $size --write-default-config false\`"
+    emit "\`walrus --json local --dir DIR --nodes 7 --shards 300 --demo --demo-size $size --write-default-config false\`"
     timed "${cmd[@]}" 2>"$work/local.log" | grep -E '"demo"|peak RSS' | fence ||
         { emit "failed: $(tail -3 "$work/local.log")"; }
+    rm -rf "$dir"
 done
-emit "(storeMs and readMs are the SDK's store and read, inside the process whose peak RSS is shown.)"
+emit "(storeMs and readMs are the SDK's store and read inside the walrus local process;"
+emit "baselineRssMib and peakRssMib are that client process's resident memory before the sample"
+emit "existed and at its peak. The last line's peak RSS is GNU time's, i.e. the largest of the"
+emit "process tree: the client, the devnet or a storage node.)"
 emit ""
 
 log "devnet throughput"
