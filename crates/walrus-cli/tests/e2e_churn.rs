@@ -274,6 +274,21 @@ fn shards_move_between_nodes_while_blobs_are_written_and_read() {
         failed_reads.len(),
         failed_reads
     );
+    // A store that spans an epoch change follows the committee to the new epoch (it used to
+    // fail with the old committee's shards or epoch).
+    let epoch_failures: Vec<String> = workload
+        .failed()
+        .into_iter()
+        .filter(|line| {
+            ["EIncorrectEpoch", "wrong epoch", "SHARD_NOT_ASSIGNED"]
+                .iter()
+                .any(|symptom| line.contains(symptom))
+        })
+        .collect();
+    assert!(
+        epoch_failures.is_empty(),
+        "stores failed over an epoch change: {epoch_failures:#?}"
+    );
     assert!(
         assignments.changes() >= 2,
         "the shard counts changed only {} times: {:#?}",

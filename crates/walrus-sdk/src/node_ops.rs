@@ -15,7 +15,7 @@ use crate::error::SdkResult;
 
 /// Whether a failed request is worth retrying while storing: transport errors, server errors,
 /// throttling, and the "not yet" answers of a node that has not seen the registration or the
-/// metadata yet.
+/// metadata yet, or has not yet processed the epoch change that assigned it a shard.
 pub(crate) fn is_retryable_write(error: &NodeApiError) -> bool {
     match error.http_status() {
         None => !matches!(error, NodeApiError::InvalidUrl { .. }),
@@ -25,6 +25,7 @@ pub(crate) fn is_retryable_write(error: &NodeApiError) -> bool {
                 || error.has_reason(reason::METADATA_NOT_FOUND)
                 || error.has_reason(reason::MISSING_SLIVERS)
                 || error.has_reason(reason::CACHE_SATURATED)
+                || error.has_reason(reason::SHARD_NOT_ASSIGNED)
         }
     }
 }

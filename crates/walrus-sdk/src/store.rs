@@ -13,6 +13,7 @@ use walrus_core::encoding::{EncodedBlob, EncodingConfig, SliverPair, encode_with
 use walrus_core::messages::storage_confirmation::{
     BlobPersistenceConfirmation, BlobPersistenceType, SignedStorageConfirmation,
 };
+use walrus_core::messages::MessageVerificationError;
 use walrus_core::{BlobId, ConfirmationCertificate, ObjectId};
 use walrus_node_api::BlobStatus;
 use walrus_sui::client::{BlobRegistration, Certificate, Owned};
@@ -24,6 +25,10 @@ use crate::committee::{Committee, Member};
 use crate::error::{SdkError, SdkResult};
 use crate::node_ops::{is_retryable_write, status_from_nodes, with_retries};
 use crate::progress::{Progress, ProgressEvent};
+
+/// How many epoch changes one store follows (uploading to the new committee each time) before it
+/// gives up.
+const MAX_EPOCH_CHANGES_PER_STORE: u32 = 2;
 
 /// How to store a blob.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -196,14 +201,32 @@ impl WalrusClient {
         } else {
             BlobPersistenceType::Permanent
         };
-        let certificate = self
-            .upload_and_confirm(&committee, &encoded, blob_type, progress)
-            .await?;
+        // An epoch change during the upload makes the nodes refuse the old committee's shards
+        // or sign for the new epoch, or the chain refuse the old epoch's certificate: upload to
+        // the new committee and certify again (the registration stays valid).
+        let mut committee = committee;
+        let mut epoch_changes = 0;
+        loop {
+            let result = async {
+                let certificate = self
+                    .upload_and_confirm(&committee, &encoded, blob_type, progress)
+                    .await?;
+                progress.event(ProgressEvent::Certifying);
+                self.sui()
+                    .certify_blob(blob.object_ref.id, &certificate)
+                    .await?;
+                SdkResult::Ok(())
+            }
+            .await;
+            let Err(error) = result else { break };
+            let current = self.committee().await?;
+            if current.epoch == committee.epoch || epoch_changes >= MAX_EPOCH_CHANGES_PER_STORE {
+                return Err(error);
+            }
+            epoch_changes += 1;
+            committee = current;
+        }
         drop(encoded);
-        progress.event(ProgressEvent::Certifying);
-        self.sui()
-            .certify_blob(blob.object_ref.id, &certificate)
-            .await?;
         progress.event(ProgressEvent::Certified { blob_id });
         let certified = self.blob_object(blob.value.id.id).await?;
         let balance_after = self.sui().wal_balance(owner).await?;
@@ -530,24 +553,35 @@ impl WalrusClient {
             .as_ref()
             .ok_or_else(|| "invalid public key on chain".to_owned())?;
         let comm = &self.config().communication;
-        let signed = with_retries(comm, is_retryable_write, || async {
-            match expected.blob_type {
-                BlobPersistenceType::Permanent => {
-                    client.get_permanent_confirmation(&expected.blob_id).await
+        let mut attempt = 1;
+        loop {
+            let signed = with_retries(comm, is_retryable_write, || async {
+                match expected.blob_type {
+                    BlobPersistenceType::Permanent => {
+                        client.get_permanent_confirmation(&expected.blob_id).await
+                    }
+                    BlobPersistenceType::Deletable { object_id } => {
+                        client
+                            .get_deletable_confirmation(&expected.blob_id, &object_id)
+                            .await
+                    }
                 }
-                BlobPersistenceType::Deletable { object_id } => {
-                    client
-                        .get_deletable_confirmation(&expected.blob_id, &object_id)
-                        .await
+            })
+            .await
+            .map_err(|e| format!("confirmation: {e}"))?;
+            match signed.verify_signature_and_contents(public_key, epoch, expected) {
+                Ok(_) => return Ok(signed),
+                // A node that has not yet processed the epoch change signs for the previous
+                // epoch: ask again once it has.
+                Err(MessageVerificationError::WrongEpoch { actual, .. })
+                    if actual < epoch && attempt < comm.max_attempts.max(1) =>
+                {
+                    tokio::time::sleep(comm.retry_delay(attempt)).await;
+                    attempt += 1;
                 }
+                Err(e) => return Err(format!("invalid confirmation: {e}")),
             }
-        })
-        .await
-        .map_err(|e| format!("confirmation: {e}"))?;
-        signed
-            .verify_signature_and_contents(public_key, epoch, expected)
-            .map_err(|e| format!("invalid confirmation: {e}"))?;
-        Ok(signed)
+        }
     }
 }
 
