@@ -10,10 +10,10 @@ use std::time::{Duration, Instant};
 use futures::stream::{FuturesUnordered, StreamExt, TryStreamExt};
 use serde::Serialize;
 use walrus_core::encoding::{EncodedBlob, EncodingConfig, SliverPair, encode_with_metadata};
+use walrus_core::messages::MessageVerificationError;
 use walrus_core::messages::storage_confirmation::{
     BlobPersistenceConfirmation, BlobPersistenceType, SignedStorageConfirmation,
 };
-use walrus_core::messages::MessageVerificationError;
 use walrus_core::{BlobId, ConfirmationCertificate, ObjectId};
 use walrus_node_api::BlobStatus;
 use walrus_sui::client::{BlobRegistration, Certificate, Owned};
