@@ -153,6 +153,53 @@ pub struct NodeConfig {
     /// Storage challenges (this node as challenger; it always answers challenges).
     #[serde(default, skip_serializing_if = "ChallengeConfig::is_default")]
     pub challenges: ChallengeConfig,
+    /// TESTING ONLY: make this node serve corrupted data (see [`FaultInjectionConfig`]). Refused
+    /// unless `rest_api_address` is a loopback address.
+    #[serde(default, skip_serializing_if = "FaultInjectionConfig::is_default")]
+    pub fault_injection: FaultInjectionConfig,
+}
+
+/// The `fault_injection` section. **TESTING ONLY**: it turns the node into a Byzantine one that
+/// serves corrupted data, so end-to-end tests can check that clients survive and report lying
+/// nodes. Everything is off by default; [`NodeConfig::validate`] refuses any of it unless the
+/// REST API listens on a loopback address, so a production node cannot be configured to lie,
+/// and the node logs a warning at startup when any of it is on.
+///
+/// Only what the node *serves* to clients is corrupted (`GET` metadata and `GET` sliver); what
+/// it stores, its recovery symbols, challenge answers and sync-shard responses stay honest.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct FaultInjectionConfig {
+    /// Flip a byte of the symbol data of every sliver served (the sliver still decodes, with its
+    /// index, but fails verification against the metadata).
+    pub corrupt_slivers: bool,
+    /// Flip a byte of a sliver hash in every metadata served (it still decodes, but no longer
+    /// matches its blob ID).
+    pub corrupt_metadata: bool,
+}
+
+impl FaultInjectionConfig {
+    fn is_default(&self) -> bool {
+        self == &Self::default()
+    }
+
+    /// Whether any fault is injected.
+    pub fn is_enabled(&self) -> bool {
+        self.corrupt_slivers || self.corrupt_metadata
+    }
+
+    fn validate(&self, rest_api_address: SocketAddr) -> Result<(), ConfigError> {
+        if self.is_enabled() && !rest_api_address.ip().is_loopback() {
+            return Err(invalid(
+                "fault_injection",
+                format!(
+                    "testing only: refused because the REST API listens on {rest_api_address}, \
+                     not on a loopback address"
+                ),
+            ));
+        }
+        Ok(())
+    }
 }
 
 /// The default timeout of one challenge request.
@@ -314,6 +361,7 @@ impl NodeConfig {
             sync_writes: true,
             drive_epoch_change: true,
             challenges: ChallengeConfig::default(),
+            fault_injection: FaultInjectionConfig::default(),
         }
     }
 
@@ -420,6 +468,7 @@ impl NodeConfig {
             return Err(invalid("max_sync_slivers", "must be at least 1"));
         }
         self.challenges.validate()?;
+        self.fault_injection.validate(self.rest_api_address)?;
         if !self.sui.rpc_url.starts_with("http://") && !self.sui.rpc_url.starts_with("https://") {
             return Err(invalid("sui.rpc_url", "must be an http:// or https:// URL"));
         }
@@ -639,6 +688,62 @@ mod tests {
             })
         ));
         let unknown: Result<ChallengeConfig, _> = serde_yaml::from_str("sample: 3\n");
+        assert!(unknown.is_err(), "unknown keys are rejected");
+    }
+
+    #[test]
+    fn fault_injection_is_off_by_default_and_only_allowed_on_loopback() {
+        let config = local();
+        assert!(!config.fault_injection.is_enabled());
+        let mut value: serde_yaml::Value = serde_yaml::to_value(&config).expect("yaml");
+        assert!(
+            value.get("fault_injection").is_none(),
+            "the default section is not written, so existing configs are unchanged"
+        );
+        let section: serde_yaml::Value =
+            serde_yaml::from_str("corrupt_slivers: true\n").expect("yaml");
+        value
+            .as_mapping_mut()
+            .expect("mapping")
+            .insert("fault_injection".into(), section);
+        let parsed = NodeConfig::from_yaml(&serde_yaml::to_string(&value).expect("yaml"))
+            .expect("allowed on 127.0.0.1");
+        assert!(parsed.fault_injection.corrupt_slivers);
+        assert!(!parsed.fault_injection.corrupt_metadata);
+
+        for address in ["0.0.0.0:9185", "10.1.2.3:9185", "[::]:9185"] {
+            for (slivers, metadata) in [(true, false), (false, true), (true, true)] {
+                let mut config = local();
+                config.rest_api_address = address.parse().expect("addr");
+                config.tls = TlsConfig::Pem {
+                    certificate_path: "cert.pem".into(),
+                    key_path: "key.pem".into(),
+                };
+                config.validate().expect("valid without fault injection");
+                config.fault_injection = FaultInjectionConfig {
+                    corrupt_slivers: slivers,
+                    corrupt_metadata: metadata,
+                };
+                let error = config.validate().expect_err("refused off loopback");
+                assert!(
+                    matches!(
+                        error,
+                        ConfigError::Invalid {
+                            field: "fault_injection",
+                            ..
+                        }
+                    ),
+                    "{error}"
+                );
+            }
+        }
+        let mut config = local();
+        config.rest_api_address = "[::1]:9185".parse().expect("addr");
+        config.fault_injection.corrupt_metadata = true;
+        config.validate().expect("IPv6 loopback is allowed");
+
+        let unknown: Result<FaultInjectionConfig, _> =
+            serde_yaml::from_str("corrupt_sliver: true\n");
         assert!(unknown.is_err(), "unknown keys are rejected");
     }
 }

@@ -136,6 +136,14 @@ pub async fn start_with_listener(
     listener: TcpListener,
 ) -> Result<NodeHandle, NodeError> {
     config.validate()?;
+    if config.fault_injection.is_enabled() {
+        tracing::warn!(
+            name = %config.name,
+            corrupt_slivers = config.fault_injection.corrupt_slivers,
+            corrupt_metadata = config.fault_injection.corrupt_metadata,
+            "FAULT INJECTION ENABLED (testing only): this node serves corrupted data to clients"
+        );
+    }
     let key = config.load_protocol_key()?;
     let wallet = config.load_operator_wallet()?;
     let path = config.storage_path.clone();

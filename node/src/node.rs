@@ -17,6 +17,7 @@ use walrus_core::{
         Axis, EncodingAxis, GeneralRecoverySymbol, InconsistencyProof, Primary, Secondary,
         SliverData,
     },
+    merkle::Node,
     messages::{
         BlobPersistenceType, Confirmation, InvalidBlobIdMsg, SignedInvalidBlobIdMsg,
         SignedStorageConfirmation, SignedSyncShardRequest, sync_shard::SyncShardRequest,
@@ -392,11 +393,14 @@ impl NodeInner {
         if self.registered_info(blob_id)?.is_none() {
             return Err(not_found());
         }
-        let metadata = self
+        let mut metadata = self
             .store
             .metadata(blob_id)
             .map_err(store_error)?
             .ok_or_else(not_found)?;
+        if self.config.fault_injection.corrupt_metadata {
+            corrupt_metadata(&mut metadata);
+        }
         bcs::to_bytes(&BlobMetadataWithId {
             blob_id: *blob_id,
             metadata,
@@ -585,6 +589,9 @@ impl NodeInner {
             .map_err(store_error)?
             .ok_or_else(not_found)?;
         self.metrics.slivers_served.inc();
+        if self.config.fault_injection.corrupt_slivers {
+            return Ok(corrupt_sliver(axis, bytes));
+        }
         Ok(bytes)
     }
 
@@ -1078,4 +1085,69 @@ fn verify_proof<A: EncodingAxis>(
             format!("the inconsistency proof does not verify: {e}"),
         )
     })
+}
+
+// ===== Fault injection (testing only, see `config::FaultInjectionConfig`)
+
+/// Replaces the first sliver pair's primary hash with a different digest: the metadata still
+/// decodes but no longer matches its blob ID.
+fn corrupt_metadata(metadata: &mut BlobMetadata) {
+    let BlobMetadata::V1(v1) = metadata;
+    if let Some(pair) = v1.hashes.first_mut() {
+        let mut digest = match &pair.primary_hash {
+            Node::Digest(digest) => *digest,
+            Node::Empty => [0; 32],
+        };
+        digest[0] ^= 0xff;
+        pair.primary_hash = Node::Digest(digest);
+    }
+}
+
+/// The stored sliver (BCS) with the last byte of its symbol data flipped: it still decodes,
+/// with its index and size, but fails verification against the metadata.
+fn corrupt_sliver(axis: Axis, bytes: Vec<u8>) -> Vec<u8> {
+    fn flip<A: EncodingAxis>(bytes: &[u8]) -> Option<Vec<u8>> {
+        let mut sliver: SliverData<A> = bcs::from_bytes(bytes).ok()?;
+        *sliver.symbols_mut().data_mut().last_mut()? ^= 0xff;
+        bcs::to_bytes(&sliver).ok()
+    }
+    let corrupted = match axis {
+        Axis::Primary => flip::<Primary>(&bytes),
+        Axis::Secondary => flip::<Secondary>(&bytes),
+    };
+    corrupted.unwrap_or(bytes)
+}
+
+#[cfg(test)]
+mod tests {
+    use walrus_core::encoding::{EncodingConfig, encode_with_metadata};
+
+    use super::*;
+
+    #[test]
+    fn injected_faults_still_decode_but_fail_verification() {
+        let config = EncodingConfig::new(10).expect("supported");
+        let blob = encode_with_metadata(&config, &[7; 1_000]).expect("encodes");
+        let pair = &blob.sliver_pairs[3];
+
+        let bytes = bcs::to_bytes(&pair.primary).expect("bcs");
+        let corrupted: SliverData<Primary> =
+            bcs::from_bytes(&corrupt_sliver(Axis::Primary, bytes)).expect("still decodes");
+        assert_eq!(corrupted.index(), pair.primary.index());
+        assert_ne!(corrupted, pair.primary);
+        assert!(corrupted.verify(&blob.metadata).is_err());
+        let bytes = bcs::to_bytes(&pair.secondary).expect("bcs");
+        let corrupted: SliverData<Secondary> =
+            bcs::from_bytes(&corrupt_sliver(Axis::Secondary, bytes)).expect("still decodes");
+        assert_eq!(corrupted.index(), pair.secondary.index());
+        assert!(corrupted.verify(&blob.metadata).is_err());
+
+        let mut metadata = blob.metadata.metadata().clone();
+        corrupt_metadata(&mut metadata);
+        let served = BlobMetadataWithId {
+            blob_id: *blob.blob_id(),
+            metadata,
+        };
+        assert!(served.verify(10).is_err(), "no longer matches the blob ID");
+    }
 }

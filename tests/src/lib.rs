@@ -604,6 +604,18 @@ impl LocalNetwork {
         Ok(host_port(url))
     }
 
+    /// The YAML config file `walrus local` wrote for storage node `i`
+    /// (`DIR/nodes/node-I/node.yaml`, `walrus_node::config::NodeConfig`). A node reads it when
+    /// it starts, so a test can edit it (say, to turn on the node's testing-only
+    /// `fault_injection`) and then [`Self::kill_node`] and [`Self::restart_node`]; `walrus local`
+    /// rewrites it only when it starts again itself.
+    pub fn node_config_path(&self, i: usize) -> PathBuf {
+        self.dir()
+            .join("nodes")
+            .join(format!("node-{i}"))
+            .join("node.yaml")
+    }
+
     /// `host:port` of storage node `i`.
     pub fn node_address(&self, i: usize) -> Result<String> {
         let url = self
