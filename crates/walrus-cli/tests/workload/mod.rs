@@ -144,6 +144,8 @@ pub fn writer(network: &LocalNetwork, workload: &Workload, epochs: u32) {
                 Ok(line) => workload.failed.lock().unwrap().push(line.to_owned()),
                 Err(error) => workload.violation(format!("store {k}: {error}")),
             }
+            // A store fails fast while the chain is down: do not spin.
+            std::thread::sleep(Duration::from_millis(250));
         }
     }
 }
