@@ -114,7 +114,9 @@ fn error_response(status: StatusCode, message: impl Into<String>) -> Response {
 
 fn sdk_error_response(error: &SdkError) -> Response {
     let status = match error {
-        SdkError::BlobNotFound(_) | SdkError::NotFound(_) => StatusCode::NOT_FOUND,
+        SdkError::BlobNotFound(_) | SdkError::BlobInvalid(_) | SdkError::NotFound(_) => {
+            StatusCode::NOT_FOUND
+        }
         SdkError::RangeNotSatisfiable { .. } => StatusCode::RANGE_NOT_SATISFIABLE,
         SdkError::BlobTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
         SdkError::InvalidArgument(_) | SdkError::Encoding(_) => StatusCode::BAD_REQUEST,

@@ -42,9 +42,21 @@ pub enum SdkError {
         /// One line per failed node.
         failures: Vec<String>,
     },
+    /// A request to one storage node failed.
+    #[error("{node}: {detail}")]
+    NodeRequest {
+        /// The node (name and address).
+        node: String,
+        /// What failed.
+        detail: String,
+    },
     /// No quorum of storage nodes knows the blob.
     #[error("blob {0} does not exist (no storage node quorum has its metadata)")]
     BlobNotFound(BlobId),
+    /// The blob was marked invalid on chain (its writer uploaded an inconsistent encoding), as
+    /// nodes holding more than `f` shards report.
+    #[error("blob {0} is invalid: it was marked invalid on chain (inconsistently encoded)")]
+    BlobInvalid(BlobId),
     /// Not enough verified slivers could be fetched to decode the blob.
     #[error("cannot read blob {blob_id}: {detail}")]
     NotEnoughSlivers {

@@ -20,11 +20,12 @@ use walrus_core::encoding::{
 };
 use walrus_core::metadata::VerifiedBlobMetadataWithId;
 use walrus_core::{BlobId, ObjectId, ShardIndex, SliverPairIndex};
+use walrus_node_api::BlobStatus;
 
 use crate::client::{WalrusClient, ser_display};
 use crate::committee::{Committee, Member};
 use crate::error::{SdkError, SdkResult};
-use crate::node_ops::{is_retryable_read, with_retries};
+use crate::node_ops::{is_retryable_read, status_from_nodes, with_retries};
 use crate::progress::{Progress, ProgressEvent};
 
 /// How to read a blob.
@@ -170,7 +171,10 @@ impl WalrusClient {
     ) -> SdkResult<ReadOutput> {
         let committee = self.committee().await?;
         let faults = Faults::default();
-        let metadata = Arc::new(self.retrieve_metadata(&committee, blob_id, &faults).await?);
+        let metadata = match self.retrieve_metadata(&committee, blob_id, &faults).await {
+            Ok(metadata) => Arc::new(metadata),
+            Err(error) => return Err(self.explain_failure(&committee, blob_id, error).await),
+        };
         let length = metadata.metadata().unencoded_length();
         let limit = self.config().communication.max_blob_size;
         if length > limit {
@@ -179,13 +183,41 @@ impl WalrusClient {
                 limit,
             });
         }
-        let data = self
+        let data = match self
             .fetch_and_decode(&committee, &metadata, options, &faults, progress)
-            .await?;
+            .await
+        {
+            Ok(data) => data,
+            Err(error) => return Err(self.explain_failure(&committee, blob_id, error).await),
+        };
         Ok(ReadOutput {
             data,
             faulty_nodes: faults.take(),
         })
+    }
+
+    /// A failed read of a blob that nodes have deleted because it was invalidated looks like a
+    /// missing blob (or too few slivers, or a failed consistency check): ask the nodes for the
+    /// verified status, and report [`SdkError::BlobInvalid`] if it is invalid. Only on failure,
+    /// so successful reads cost no extra round.
+    async fn explain_failure(
+        &self,
+        committee: &Committee,
+        blob_id: &BlobId,
+        error: SdkError,
+    ) -> SdkError {
+        if !matches!(
+            error,
+            SdkError::BlobNotFound(_) | SdkError::NotEnoughSlivers { .. } | SdkError::Decode { .. }
+        ) {
+            return error;
+        }
+        let status = status_from_nodes(committee, blob_id, self.config()).await;
+        if matches!(status.status, BlobStatus::Invalid { .. }) {
+            SdkError::BlobInvalid(*blob_id)
+        } else {
+            error
+        }
     }
 
     /// Reads a byte range of a blob. Ranges ending past the blob are clamped; a range starting
@@ -198,7 +230,10 @@ impl WalrusClient {
     ) -> SdkResult<RangeOutput> {
         let committee = self.committee().await?;
         let faults = Faults::default();
-        let metadata = Arc::new(self.retrieve_metadata(&committee, blob_id, &faults).await?);
+        let metadata = match self.retrieve_metadata(&committee, blob_id, &faults).await {
+            Ok(metadata) => Arc::new(metadata),
+            Err(error) => return Err(self.explain_failure(&committee, blob_id, error).await),
+        };
         let length = metadata.metadata().unencoded_length();
         let (start, end) = range.resolve(length)?;
         if start == end {
@@ -216,7 +251,7 @@ impl WalrusClient {
                 blob_length: length,
             });
         }
-        let data = self
+        let data = match self
             .fetch_and_decode(
                 &committee,
                 &metadata,
@@ -224,7 +259,11 @@ impl WalrusClient {
                 &faults,
                 progress,
             )
-            .await?;
+            .await
+        {
+            Ok(data) => data,
+            Err(error) => return Err(self.explain_failure(&committee, blob_id, error).await),
+        };
         let (from, to) = (usize_of(start)?, usize_of(end)?);
         Ok(RangeOutput {
             data: data[from..to].to_vec(),

@@ -278,6 +278,76 @@ impl WalrusClient {
         Ok(None)
     }
 
+    /// Registers an already encoded blob on chain for `options.epochs` epochs from the current
+    /// one, obtaining storage as [`Self::store_blob`] does, and returns the owned `Blob` object.
+    ///
+    /// This and [`Self::upload_to_node`], [`Self::upload_metadata_to_node`] and
+    /// [`Self::certificate_from_nodes`] are the steps of [`Self::store_blob`] for callers that
+    /// build the [`EncodedBlob`] themselves (tests acting as a malicious client upload a
+    /// tampered encoding this way); certify with `self.sui().certify_blob`.
+    pub async fn register_encoded(
+        &self,
+        encoded: &EncodedBlob,
+        options: &StoreOptions,
+    ) -> SdkResult<(Owned<Blob>, ResourceOperation)> {
+        let config = encoded.metadata.config();
+        let encoded_length =
+            config.encoded_blob_length(encoded.metadata.metadata().unencoded_length())?;
+        let end_epoch = self
+            .sui()
+            .current_epoch()
+            .await?
+            .saturating_add(options.epochs);
+        self.register(encoded, encoded_length, end_epoch, options)
+            .await
+    }
+
+    /// Uploads the metadata and the slivers of `member`'s shards to that node (one node's share
+    /// of [`Self::store_blob`]'s upload). See [`Self::register_encoded`].
+    pub async fn upload_to_node(
+        &self,
+        member: &Member,
+        encoded: &EncodedBlob,
+        progress: &dyn Progress,
+    ) -> SdkResult<()> {
+        self.upload_parts(member, encoded, true, progress)
+            .await
+            .map_err(|detail| SdkError::NodeRequest {
+                node: describe(member),
+                detail,
+            })
+    }
+
+    /// Uploads only the metadata to `member`, none of its slivers. See
+    /// [`Self::register_encoded`].
+    pub async fn upload_metadata_to_node(
+        &self,
+        member: &Member,
+        encoded: &EncodedBlob,
+    ) -> SdkResult<()> {
+        self.upload_parts(member, encoded, false, &crate::progress::NoProgress)
+            .await
+            .map_err(|detail| SdkError::NodeRequest {
+                node: describe(member),
+                detail,
+            })
+    }
+
+    /// Collects signed storage confirmations of `blob_id` from `members` until they hold
+    /// `n - f` shards, verifies them and aggregates them into the certificate that
+    /// `certify_blob` takes. See [`Self::register_encoded`].
+    pub async fn certificate_from_nodes(
+        &self,
+        committee: &Committee,
+        members: &[&Member],
+        blob_id: BlobId,
+        blob_type: BlobPersistenceType,
+    ) -> SdkResult<Certificate> {
+        let expected = BlobPersistenceConfirmation { blob_id, blob_type };
+        self.collect_certificate(committee, members, &expected, Vec::new())
+            .await
+    }
+
     /// Registers the blob: completes an owned uncertified registration, or uses an owned
     /// `Storage` that fits (splitting off the excess), or buys new storage.
     async fn register(
@@ -379,7 +449,7 @@ impl WalrusClient {
         let mut uploads: FuturesUnordered<_> = writers
             .iter()
             .map(|member| async move {
-                let result = self.upload_to_node(member, encoded, progress).await;
+                let result = self.upload_parts(member, encoded, true, progress).await;
                 NodeUpload { member, result }
             })
             .collect();
@@ -434,11 +504,25 @@ impl WalrusClient {
 
         progress.event(ProgressEvent::CollectingConfirmations);
         let expected = BlobPersistenceConfirmation { blob_id, blob_type };
+        self.collect_certificate(committee, &stored, &expected, failures)
+            .await
+    }
+
+    /// Asks `stored` for confirmations until `n - f` shards confirmed, then aggregates them.
+    /// `failures` (earlier per-node errors) go into the error if there are too few.
+    async fn collect_certificate(
+        &self,
+        committee: &Committee,
+        stored: &[&Member],
+        expected: &BlobPersistenceConfirmation,
+        mut failures: Vec<String>,
+    ) -> SdkResult<Certificate> {
+        let n_shards = committee.n_shards;
         let mut requests: FuturesUnordered<_> = stored
             .iter()
             .map(|member| async move {
                 let result = self
-                    .confirmation_from(member, committee.epoch, &expected)
+                    .confirmation_from(member, committee.epoch, expected)
                     .await;
                 (*member, result)
             })
@@ -480,11 +564,13 @@ impl WalrusClient {
         })
     }
 
-    /// Sends the metadata, then the node's slivers (a bounded number at a time).
-    async fn upload_to_node(
+    /// Sends the metadata, then (if `with_slivers`) the node's slivers (a bounded number at a
+    /// time).
+    async fn upload_parts(
         &self,
         member: &Member,
         encoded: &EncodedBlob,
+        with_slivers: bool,
         progress: &dyn Progress,
     ) -> Result<(), String> {
         let client = member.client.as_ref().ok_or_else(|| {
@@ -501,6 +587,9 @@ impl WalrusClient {
         })
         .await
         .map_err(|e| format!("metadata: {e}"))?;
+        if !with_slivers {
+            return Ok(());
+        }
         let n_shards = u16::try_from(encoded.sliver_pairs.len()).map_err(|e| e.to_string())?;
         let pairs: Vec<&SliverPair> = member
             .pairs_for(n_shards, &blob_id)
