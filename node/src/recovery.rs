@@ -48,9 +48,14 @@ pub enum RecoveryError {
     /// The local store failed.
     #[error("store: {0}")]
     Store(String),
-    /// The blob was found to be inconsistent.
+    /// The blob was found to be inconsistent and its invalidation was submitted.
     #[error("the blob is inconsistently encoded")]
     Inconsistent,
+    /// The blob was found to be inconsistent, but it could not be invalidated on chain yet (too
+    /// few attestations, or the chain call failed); retried like any failed recovery, which
+    /// ends once the `InvalidBlobID` event arrives.
+    #[error("the blob is inconsistently encoded, but could not be invalidated yet")]
+    InvalidationFailed,
 }
 
 /// Stores uploads that were buffered before the blob's registration was seen.
@@ -339,20 +344,24 @@ where
                 .with_label_values(&["inconsistent"])
                 .inc();
             tracing::warn!(%blob_id, "blob is inconsistently encoded, invalidating it");
-            invalidate(node, committee, &blob_id, &proof).await;
-            Err(RecoveryError::Inconsistent)
+            if invalidate(node, committee, &blob_id, &proof).await {
+                Err(RecoveryError::Inconsistent)
+            } else {
+                Err(RecoveryError::InvalidationFailed)
+            }
         }
     }
 }
 
 /// Collects invalid-blob attestations for `proof` (ours first) until they reach the on-chain
-/// threshold, then submits the certificate.
+/// threshold, then submits the certificate. Returns whether the chain accepted it.
 async fn invalidate<A: EncodingAxis>(
     node: &Arc<NodeInner>,
     committee: &Committee,
     blob_id: &BlobId,
     proof: &InconsistencyProof<A>,
-) where
+) -> bool
+where
     InconsistencyProof<A>: serde::Serialize,
 {
     let n_shards = committee.n_shards;
@@ -394,7 +403,7 @@ async fn invalidate<A: EncodingAxis>(
     drop(requests);
     if !walrus_core::bft::is_one_correct_on_chain(weight, n_shards) {
         tracing::warn!(%blob_id, weight, "not enough invalid-blob attestations");
-        return;
+        return false;
     }
     signed.sort_by_key(|(index, _)| *index);
     let certificate =
@@ -402,11 +411,11 @@ async fn invalidate<A: EncodingAxis>(
             Ok(certificate) => certificate,
             Err(error) => {
                 tracing::warn!(%blob_id, %error, "cannot aggregate attestations");
-                return;
+                return false;
             }
         };
     let Ok(bitmap) = certificate.signers_bitmap(committee.members.len()) else {
-        return;
+        return false;
     };
     let call = Certificate {
         signature: certificate.signature.to_bytes().to_vec(),
@@ -414,9 +423,13 @@ async fn invalidate<A: EncodingAxis>(
         message: certificate.serialized_message.clone(),
     };
     match node.sui.invalidate_blob_id(&call).await {
-        Ok(_) => tracing::info!(%blob_id, "blob invalidated on chain"),
+        Ok(_) => {
+            tracing::info!(%blob_id, "blob invalidated on chain");
+            true
+        }
         Err(error) => {
-            tracing::info!(%blob_id, %error, "invalidate_blob_id failed (maybe already invalid)")
+            tracing::info!(%blob_id, %error, "invalidate_blob_id failed (maybe already invalid)");
+            false
         }
     }
 }
