@@ -12,9 +12,11 @@
 /// that epoch), `OUTCOME_PASS`, `OUTCOME_FAIL`.
 module walrus::challenges;
 
+use sui::balance::{Self, Balance};
 use sui::bcs;
 use sui::hash;
 use sui::vec_map::{Self, VecMap};
+use wal::wal::WAL;
 use walrus::events;
 
 /// Intent type of a challenge verdict (`[16, 0, 3]` header).
@@ -73,6 +75,8 @@ public struct ChallengeState has store {
     records: VecMap<ID, NodeRecord>,
     /// WAL slashed so far (FROST), summed over all slashes.
     total_slashed: u64,
+    /// The slashing fund: the slashed WAL taken from withdrawn stakes.
+    slashed_fund: Balance<WAL>,
 }
 
 // === Creation ===
@@ -90,6 +94,7 @@ public(package) fun new(epoch: u32, ctx: &TxContext): ChallengeState {
         verdicts: vec_map::empty(),
         records: vec_map::empty(),
         total_slashed: 0,
+        slashed_fund: balance::zero(),
     }
 }
 
@@ -198,6 +203,11 @@ public(package) fun add_slashed(self: &mut ChallengeState, amount: u64) {
     self.total_slashed = self.total_slashed + amount;
 }
 
+/// Adds slashed WAL taken from a withdrawn stake to the slashing fund.
+public(package) fun deposit_slashed(self: &mut ChallengeState, slashed: Balance<WAL>) {
+    self.slashed_fund.join(slashed);
+}
+
 /// The seed of `epoch`: Blake2b-256 over the previous seed, the epoch (u32 LE) and the digest of
 /// the transaction that starts the epoch. On Sui mainnet this would come from `sui::random`.
 public fun next_seed(previous: &vector<u8>, epoch: u32, tx_digest: &vector<u8>): vector<u8> {
@@ -243,6 +253,9 @@ public fun recent_outcomes(self: &ChallengeState, node_id: ID): vector<u8> {
 
 /// WAL slashed so far.
 public fun total_slashed(self: &ChallengeState): u64 { self.total_slashed }
+
+/// The WAL in the slashing fund (FROST).
+public fun slashed_fund(self: &ChallengeState): u64 { self.slashed_fund.value() }
 
 #[test_only]
 /// Destroys a state in tests.

@@ -297,9 +297,11 @@ public fun request_withdraw_stake(self: &mut Staking, staked_wal: &mut StakedWal
 
 /// Withdraws a stake with its rewards: a withdrawing stake once its withdraw epoch is reached, or a
 /// stake that is not active yet (unless it was counted in the already selected next committee).
-/// Emits `StakeWithdrawn`.
+/// If a slash left the stake worth less than its principal, the shortfall goes to the slashing
+/// fund in `system` (`challenges::slashed_fund`). Emits `StakeWithdrawn`.
 public fun withdraw_stake(
     self: &mut Staking,
+    system: &mut System,
     staked_wal: StakedWal,
     ctx: &mut TxContext,
 ): Coin<WAL> {
@@ -310,7 +312,10 @@ public fun withdraw_stake(
     let principal = staked_wal.value();
     let can_leave_early =
         staked_wal.activation_epoch() > epoch + 1 || !inner.next_committee.is_some();
-    let (balance, rewards) = inner.pool_mut(node_id).withdraw(staked_wal, epoch, can_leave_early);
+    let (balance, rewards, shortfall) = inner
+        .pool_mut(node_id)
+        .withdraw(staked_wal, epoch, can_leave_early);
+    system.deposit_slashed(shortfall);
     inner.refresh_active_set(node_id);
     events::emit_stake_withdrawn(epoch, node_id, staked_wal_id, principal, rewards);
     coin::from_balance(balance, ctx)

@@ -176,20 +176,22 @@ public(package) fun request_withdraw(
 }
 
 /// Withdraws a stake: either an inactive stake directly (allowed when `can_leave_early`), or a
-/// withdrawing stake whose withdraw epoch has been reached. Returns the principal plus rewards and
-/// the reward amount.
+/// withdrawing stake whose withdraw epoch has been reached. Returns the principal plus rewards, the
+/// reward amount, and the slashed shortfall: when a slash left the stake worth less than its
+/// principal, the difference is split off the principal and returned separately (zero otherwise)
+/// for the caller to put in the slashing fund.
 public(package) fun withdraw(
     self: &mut StakingPool,
     staked_wal: StakedWal,
     current_epoch: u32,
     can_leave_early: bool,
-): (Balance<WAL>, u64) {
+): (Balance<WAL>, u64, Balance<WAL>) {
     assert!(staked_wal.node_id() == self.node_id(), EIncorrectPoolId);
     if (staked_wal.is_staked()) {
         assert!(staked_wal.activation_epoch() > current_epoch, ENotWithdrawing);
         assert!(can_leave_early, EActivationEpochNotReached);
         sub_from(&mut self.pending_stake, staked_wal.activation_epoch(), staked_wal.value());
-        return (staked_wal.into_balance(), 0)
+        return (staked_wal.into_balance(), 0, balance::zero())
     };
     let withdraw_epoch = staked_wal.withdraw_epoch();
     assert!(withdraw_epoch <= current_epoch, EWithdrawEpochNotReached);
@@ -197,14 +199,14 @@ public(package) fun withdraw(
     let value = self.stake_value(principal, staked_wal.activation_epoch(), withdraw_epoch);
     let mut balance = staked_wal.into_balance();
     if (value < principal) {
-        // Slashed below the principal: the shortfall stays in the pool, owned by nobody (burned).
-        self.rewards_pool.join(balance.split(principal - value));
-        return (balance, 0)
+        // Slashed below the principal: the shortfall leaves the stake, for the slashing fund.
+        let shortfall = balance.split(principal - value);
+        return (balance, 0, shortfall)
     };
     let rewards = value - principal;
     let paid = if (rewards > self.rewards_pool.value()) self.rewards_pool.value() else rewards;
     balance.join(self.rewards_pool.split(paid));
-    (balance, paid)
+    (balance, paid, balance::zero())
 }
 
 /// What `principal` staked from `activation_epoch` is worth at `withdraw_epoch`: below the

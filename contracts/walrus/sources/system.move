@@ -443,6 +443,12 @@ public(package) fun record_slash(self: &mut System, amount: u64) {
     self.inner_mut().challenges.add_slashed(amount);
 }
 
+/// Puts the slashed WAL split off a withdrawn stake into the slashing fund (called by
+/// `walrus::staking` at withdrawal).
+public(package) fun deposit_slashed(self: &mut System, slashed: Balance<WAL>) {
+    self.inner_mut().challenges.deposit_slashed(slashed);
+}
+
 // === Internal ===
 
 fun inner(self: &System): &SystemStateInnerV1 {

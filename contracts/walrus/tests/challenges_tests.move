@@ -150,3 +150,15 @@ fun failing_node_earns_less_and_is_slashed_after_repeated_failures() {
     assert_eq!(system.challenges().recent_outcomes(test_utils::node_id(0)), vector[2, 2, 1]);
     destroy(system);
 }
+
+#[test]
+fun slashed_wal_goes_to_the_slashing_fund() {
+    let ctx = &mut tx_context::dummy();
+    let mut system = new_system(ctx);
+    assert_eq!(system.challenges().slashed_fund(), 0);
+    system.deposit_slashed(sui::balance::create_for_testing(300));
+    system.deposit_slashed(sui::balance::zero());
+    system.deposit_slashed(sui::balance::create_for_testing(200));
+    assert_eq!(system.challenges().slashed_fund(), 500);
+    destroy(system);
+}

@@ -50,8 +50,9 @@ fun stake_earn_and_withdraw() {
 
     pool.request_withdraw(&mut alice, 2, 3);
     pool.advance_epoch(3, reward(0));
-    let (paid, rewards) = pool.withdraw(alice, 3, false);
+    let (paid, rewards, shortfall) = pool.withdraw(alice, 3, false);
     assert_eq!(rewards, 900);
+    shortfall.destroy_zero();
     assert_eq!(paid.destroy_for_testing(), 10 * ONE_WAL + 900);
     assert_eq!(pool.calculate_rewards(bob.value(), 2, 3), 0);
     assert_eq!(pool.collect_commission().destroy_for_testing(), 100);
@@ -81,7 +82,8 @@ fun inactive_stake_leaves_directly() {
     let ctx = &mut tx_context::dummy();
     let mut pool = new_pool(0, ctx);
     let staked = pool.stake(balance::create_for_testing(ONE_WAL), 1, ctx);
-    let (paid, rewards) = pool.withdraw(staked, 0, true);
+    let (paid, rewards, shortfall) = pool.withdraw(staked, 0, true);
+    shortfall.destroy_zero();
     assert_eq!(rewards, 0);
     assert_eq!(paid.destroy_for_testing(), ONE_WAL);
     assert_eq!(pool.wal_balance_at_epoch(1), 0);
@@ -117,7 +119,7 @@ fun early_withdraw_fails() {
     let mut staked = pool.stake(balance::create_for_testing(ONE_WAL), 1, ctx);
     pool.advance_epoch(1, reward(0));
     pool.request_withdraw(&mut staked, 1, 2);
-    let (_paid, _rewards) = pool.withdraw(staked, 1, false);
+    let (_paid, _rewards, _shortfall) = pool.withdraw(staked, 1, false);
     abort
 }
 
@@ -135,7 +137,7 @@ fun leaving_a_selected_committee_early_fails() {
     let ctx = &mut tx_context::dummy();
     let mut pool = new_pool(0, ctx);
     let staked = pool.stake(balance::create_for_testing(ONE_WAL), 1, ctx);
-    let (_paid, _rewards) = pool.withdraw(staked, 0, false);
+    let (_paid, _rewards, _shortfall) = pool.withdraw(staked, 0, false);
     abort
 }
 
@@ -183,11 +185,12 @@ fun slash_lowers_the_value_of_existing_stake() {
     pool.request_withdraw(&mut alice, 2, 3);
     pool.advance_epoch(3, balance::zero());
     assert_eq!(pool.wal_balance(), ONE_WAL);
-    let (paid, rewards) = pool.withdraw(alice, 3, false);
+    let (paid, rewards, shortfall) = pool.withdraw(alice, 3, false);
     assert_eq!(rewards, 0);
     assert_eq!(paid.destroy_for_testing(), 9 * ONE_WAL);
-    // The shortfall stays locked in the pool.
-    assert_eq!(pool.rewards_amount(), ONE_WAL);
+    // The shortfall leaves the pool separately, for the slashing fund.
+    assert_eq!(shortfall.destroy_for_testing(), ONE_WAL);
+    assert_eq!(pool.rewards_amount(), 0);
     destroy(bob);
     pool.destroy_for_test();
 }

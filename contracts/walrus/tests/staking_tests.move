@@ -192,9 +192,11 @@ fun fees_reach_stakers_and_operator() {
     assert_eq!(alice.withdraw_epoch(), 3);
     sync(&mut staking, &mut caps, &mut clock, 13_000);
     change_epoch(&mut staking, &mut system, &mut clock, 13_000, ctx);
-    let coin = staking.withdraw_stake(alice, ctx);
+    let coin = staking.withdraw_stake(&mut system, alice, ctx);
     assert_eq!(coin.value(), 1_000 * ONE_WAL + 360);
     assert_eq!(event::events_by_type<StakeWithdrawn>().length(), 1);
+    // Not slashed: nothing goes to the slashing fund.
+    assert_eq!(system.challenges().slashed_fund(), 0);
 
     destroy(coin);
     destroy(caps);

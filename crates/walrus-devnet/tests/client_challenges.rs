@@ -332,6 +332,9 @@ async fn failing_node_earns_less_and_is_slashed_and_its_stakers_lose() {
     let withdrawn = delegator.wal_balance(me).await.unwrap() - before;
     assert!(withdrawn < principal, "withdrew {withdrawn} of {principal}");
     assert!(withdrawn >= principal * 8 / 10, "withdrew {withdrawn}");
+    // The shortfall went to the slashing fund in the System.
+    let state = delegator.challenge_state().await.unwrap();
+    assert_eq!(state.slashed_fund.value, principal - withdrawn);
     assert!(outcome.contract_events().any(|e| matches!(
         e,
         ContractEvent::StakeWithdrawn(w) if w.amount == principal && w.rewards == 0

@@ -1666,7 +1666,7 @@ mod wal_tests {
 mod challenges_tests {
     use walrus_devnet::natives::Value;
     use walrus_devnet::natives::challenges::verdict_message_bytes;
-    use walrus_devnet::natives::system::{advance_epoch, ring_lookup};
+    use walrus_devnet::natives::system::{advance_epoch, deposit_slashed, ring_lookup};
     use walrus_sui::errors::{BlsAggregateError, ChallengesError, SystemError};
     use walrus_sui::events::ChallengeVerdictRecorded;
 
@@ -1848,6 +1848,18 @@ mod challenges_tests {
             assert!(to_slash.is_empty());
             let record = inner(ctx).challenges.record(&node_id(0)).unwrap().clone();
             assert_eq!(record.recent, vec![2, 2, 1]);
+        });
+    }
+
+    #[test]
+    fn slashed_wal_goes_to_the_slashing_fund() {
+        with_system(|ctx, system| {
+            assert_eq!(inner(ctx).challenges.slashed_fund.value, 0);
+            let decoded: walrus_sui::objects::System = decode(system);
+            deposit_slashed(ctx, &decoded, 300).unwrap();
+            deposit_slashed(ctx, &decoded, 0).unwrap();
+            deposit_slashed(ctx, &decoded, 200).unwrap();
+            assert_eq!(inner(ctx).challenges.slashed_fund.value, 500);
         });
     }
 }

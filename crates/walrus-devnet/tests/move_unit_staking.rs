@@ -303,9 +303,12 @@ mod staking_tests {
             );
             sync(&mut s, 13_000, ctx).unwrap();
             change_epoch(&mut s, 13_000, ctx).unwrap();
-            let coin = staking::withdraw_stake(ctx, &s.staking, alice).unwrap();
+            let coin = staking::withdraw_stake(ctx, &s.staking, &s.system, alice).unwrap();
             assert_eq!(coin, 1_000 * ONE_WAL + 360);
             assert_eq!(count_events(ctx, "StakeWithdrawn"), 1);
+            // Not slashed: nothing goes to the slashing fund.
+            let inner = system::load_inner(ctx, &s.system).unwrap();
+            assert_eq!(inner.challenges.slashed_fund.value, 0);
         });
     }
 
@@ -508,8 +511,9 @@ mod staking_pool_tests {
 
             request_withdraw(&mut pool, &mut alice, 2, 3, ctx).unwrap();
             advance_epoch(&mut pool, 3, 0, ctx).unwrap();
-            let (paid, rewards) = withdraw(&mut pool, alice, 3, false, ctx).unwrap();
+            let (paid, rewards, shortfall) = withdraw(&mut pool, alice, 3, false, ctx).unwrap();
             assert_eq!(rewards, 900);
+            assert_eq!(shortfall, 0);
             assert_eq!(paid, 10 * ONE_WAL + 900);
             assert_eq!(
                 calculate_rewards(&pool, bob.principal.value, 2, 3, ctx).unwrap(),
@@ -540,7 +544,8 @@ mod staking_pool_tests {
         with_ctx(|ctx| {
             let mut pool = new_pool(0, ctx).unwrap();
             let staked = stake(&mut pool, ONE_WAL, 1, ctx).unwrap();
-            let (paid, rewards) = withdraw(&mut pool, staked, 0, true, ctx).unwrap();
+            let (paid, rewards, shortfall) = withdraw(&mut pool, staked, 0, true, ctx).unwrap();
+            assert_eq!(shortfall, 0);
             assert_eq!(rewards, 0);
             assert_eq!(paid, ONE_WAL);
             assert_eq!(wal_balance_at_epoch(&pool, 1, ctx).unwrap(), 0);
@@ -672,11 +677,12 @@ mod staking_pool_tests {
             request_withdraw(&mut pool, &mut alice, 2, 3, ctx).unwrap();
             advance_epoch(&mut pool, 3, 0, ctx).unwrap();
             assert_eq!(pool.wal_balance, ONE_WAL);
-            let (paid, rewards) = withdraw(&mut pool, alice, 3, false, ctx).unwrap();
+            let (paid, rewards, shortfall) = withdraw(&mut pool, alice, 3, false, ctx).unwrap();
             assert_eq!(rewards, 0);
             assert_eq!(paid, 9 * ONE_WAL);
-            // The shortfall stays locked in the pool.
-            assert_eq!(pool.rewards_pool.value, ONE_WAL);
+            // The shortfall leaves the pool separately, for the slashing fund.
+            assert_eq!(shortfall, ONE_WAL);
+            assert_eq!(pool.rewards_pool.value, 0);
         });
     }
 }

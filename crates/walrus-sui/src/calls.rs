@@ -536,6 +536,7 @@ move_call! {
     /// `walrus::staking::withdraw_stake`: returns a `Coin<WAL>`.
     WithdrawStake = "walrus"::"staking"::"withdraw_stake", ctx = true {
         self_: Arg = "&mut Staking",
+        system: Arg = "&mut System",
         staked_wal: Arg = "StakedWal",
     }
 }

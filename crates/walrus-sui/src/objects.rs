@@ -91,14 +91,16 @@ move_struct! {
 }
 
 move_struct! {
-    /// `walrus::challenges::ChallengeState`: the current epoch's seed and verdicts, and the node
-    /// histories.
+    /// `walrus::challenges::ChallengeState`: the current epoch's seed and verdicts, the node
+    /// histories, the slashed total and the slashing fund (slashed WAL taken from withdrawn
+    /// stakes).
     "walrus"::"challenges"::ChallengeState {
         seed: Vec<u8>,
         params: ChallengeParams,
         verdicts: VecMap<ObjectId, bool>,
         records: VecMap<ObjectId, NodeRecord>,
         total_slashed: u64,
+        slashed_fund: Balance,
     }
 }
 
@@ -485,6 +487,7 @@ mod tests {
                 }],
             },
             total_slashed: 7,
+            slashed_fund: Balance { value: 5 },
         };
         assert_eq!(state.verdict(&node), Some(false));
         assert_eq!(state.verdict(&ObjectId([4; 32])), None);

@@ -7,7 +7,7 @@ use sui_sdk_types::TypeTag;
 use walrus_core::ObjectId;
 use walrus_sui::errors::ChallengesError as E;
 use walrus_sui::events::ChallengeVerdictRecorded;
-use walrus_sui::move_types::{Entry, VecMap};
+use walrus_sui::move_types::{Balance, Entry, VecMap};
 use walrus_sui::objects::{ChallengeParams, ChallengeState, NodeRecord};
 
 use super::{
@@ -76,6 +76,7 @@ pub fn new(epoch: u32, tx_digest: &[u8]) -> ChallengeState {
         verdicts: VecMap::default(),
         records: VecMap::default(),
         total_slashed: 0,
+        slashed_fund: Balance::default(),
     }
 }
 
@@ -204,4 +205,9 @@ pub fn add_slashed(state: &mut ChallengeState, amount: u64) -> NResult<()> {
         .checked_add(amount)
         .ok_or_else(super::arithmetic)?;
     Ok(())
+}
+
+/// `deposit_slashed`: adds slashed WAL taken from a withdrawn stake to the slashing fund.
+pub fn deposit_slashed(state: &mut ChallengeState, amount: u64) -> NResult<()> {
+    super::coin::join_value(&mut state.slashed_fund.value, amount)
 }

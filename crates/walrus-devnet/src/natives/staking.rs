@@ -138,10 +138,11 @@ pub(crate) fn lookup(function: &str) -> Option<NativeFn> {
             set_obj(&mut a[1], &staked)?;
             Ok(vec![])
         }),
-        "withdraw_stake" => f(&[MutRef, Val], |ctx, _, a| {
+        "withdraw_stake" => f(&[MutRef, MutRef, Val], |ctx, _, a| {
             let staking = staking_arg(a)?;
-            let staked: StakedWal = obj_arg(&a[1], 1, &staked_wal_tag())?;
-            let amount = withdraw_stake(ctx, &staking, staked)?;
+            let system: System = obj_arg(&a[1], 1, &system_tag())?;
+            let staked: StakedWal = obj_arg(&a[2], 2, &staked_wal_tag())?;
+            let amount = withdraw_stake(ctx, &staking, &system, staked)?;
             Ok(vec![new_coin(ctx, framework::wal_type(), amount)?])
         }),
         "voting_end" => f(&[MutRef, Ref], |ctx, _, a| {
@@ -677,11 +678,12 @@ pub fn request_withdraw_stake(
     store(ctx, staking, &inner)
 }
 
-/// `withdraw_stake`: the principal plus rewards (the native returns it as a coin). Emits
-/// `StakeWithdrawn`.
+/// `withdraw_stake`: the principal plus rewards (the native returns it as a coin); a slashed
+/// shortfall goes to the slashing fund of `system`. Emits `StakeWithdrawn`.
 pub fn withdraw_stake(
     ctx: &mut NativeCtx<'_>,
     staking: &Staking,
+    system: &System,
     staked: StakedWal,
 ) -> NResult<u64> {
     let mut inner = load(ctx, staking)?;
@@ -692,9 +694,10 @@ pub fn withdraw_stake(
     let can_leave_early =
         u64::from(staked.activation_epoch) > u64::from(epoch) + 1 || inner.next_committee.is_none();
     let mut pool = pool_mut(ctx, &inner, node_id)?;
-    let (balance, rewards) =
+    let (balance, rewards, shortfall) =
         staking_pool::withdraw(&mut pool, staked, epoch, can_leave_early, ctx)?;
     pool_write(ctx, &inner, &pool)?;
+    system::deposit_slashed(ctx, system, shortfall)?;
     refresh_active_set(ctx, &mut inner, node_id)?;
     ctx.emit(&StakeWithdrawn {
         epoch,

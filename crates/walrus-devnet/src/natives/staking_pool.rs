@@ -12,6 +12,7 @@ use walrus_sui::objects::{
     PoolExchangeRate, PoolState, StakedWal, StakingPool, StorageNodeCap, VotingParams,
 };
 
+use super::coin::split_value;
 use super::staked_wal;
 use super::storage_node;
 use super::{NResult, NativeCtx, NativeError, NativeFn, arithmetic, ensure, walrus_abort};
@@ -160,14 +161,15 @@ pub fn request_withdraw(
     staked_wal::set_withdrawing(staked, withdraw_epoch)
 }
 
-/// `withdraw` (package-internal): returns the principal plus rewards, and the rewards.
+/// `withdraw` (package-internal): returns the principal plus rewards, the rewards, and the slashed
+/// shortfall split off the principal (zero unless a slash left the stake below its principal).
 pub fn withdraw(
     pool: &mut StakingPool,
     staked: StakedWal,
     current_epoch: u32,
     can_leave_early: bool,
     ctx: &mut NativeCtx<'_>,
-) -> NResult<(u64, u64)> {
+) -> NResult<(u64, u64, u64)> {
     let f = "withdraw";
     ensure(staked.node_id == pool.id.id, || {
         abort(f, E::EIncorrectPoolId)
@@ -182,7 +184,7 @@ pub fn withdraw(
             staked.activation_epoch,
             staked.principal.value,
         )?;
-        return Ok((staked_wal::into_balance(staked, ctx), 0));
+        return Ok((staked_wal::into_balance(staked, ctx), 0, 0));
     }
     let withdraw_epoch = staked_wal::withdraw_epoch(&staked)?;
     ensure(withdraw_epoch <= current_epoch, || {
@@ -197,17 +199,10 @@ pub fn withdraw(
         ctx,
     )?;
     if value < principal {
-        // Slashed below the principal: the shortfall stays in the pool, owned by nobody.
-        let shortfall = principal - value;
-        pool.rewards_pool.value = pool
-            .rewards_pool
-            .value
-            .checked_add(shortfall)
-            .ok_or_else(arithmetic)?;
-        let balance = staked_wal::into_balance(staked, ctx)
-            .checked_sub(shortfall)
-            .ok_or_else(arithmetic)?;
-        return Ok((balance, 0));
+        // Slashed below the principal: the shortfall leaves the stake, for the slashing fund.
+        let mut balance = staked_wal::into_balance(staked, ctx);
+        let shortfall = split_value(&mut balance, principal - value)?;
+        return Ok((balance, 0, shortfall));
     }
     let rewards = value - principal;
     let paid = rewards.min(pool.rewards_pool.value);
@@ -215,7 +210,7 @@ pub fn withdraw(
     let balance = staked_wal::into_balance(staked, ctx)
         .checked_add(paid)
         .ok_or_else(arithmetic)?;
-    Ok((balance, paid))
+    Ok((balance, paid, 0))
 }
 
 /// `calculate_rewards`.

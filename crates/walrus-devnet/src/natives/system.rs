@@ -316,6 +316,13 @@ pub fn record_slash(ctx: &mut NativeCtx<'_>, system: &System, amount: u64) -> NR
     store(ctx, system, &inner)
 }
 
+/// `deposit_slashed`: puts slashed WAL split off a withdrawn stake into the slashing fund.
+pub fn deposit_slashed(ctx: &mut NativeCtx<'_>, system: &System, amount: u64) -> NResult<()> {
+    let mut inner = load_inner(ctx, system)?;
+    super::challenges::deposit_slashed(&mut inner.challenges, amount)?;
+    store(ctx, system, &inner)
+}
+
 // === storage_accounting ===
 
 fn accounting_abort(function: &'static str, code: StorageAccountingError) -> NativeError {

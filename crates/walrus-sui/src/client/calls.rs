@@ -633,17 +633,21 @@ impl WalrusSuiClient {
         self.execute_locked(ptb).await
     }
 
-    /// Withdraws a stake with its rewards; the WAL goes to the sender.
+    /// Withdraws a stake with its rewards; the WAL goes to the sender. A slashed shortfall goes to
+    /// the slashing fund in the `System`.
     pub async fn withdraw_stake(&self, staked_wal: Address) -> Result<TxOutcome, ChainError> {
         let _tx = self.lock_transactions().await;
         let mut ptb = PtbBuilder::new();
         self.add_shared(&mut ptb, self.config.staking_object_id)
+            .await?;
+        self.add_shared(&mut ptb, self.config.system_object_id)
             .await?;
         self.add_object(&mut ptb, staked_wal).await?;
         let coin = ptb.call(
             self.package(),
             &c::WithdrawStake {
                 self_: self.staking_arg(),
+                system: self.system_arg(),
                 staked_wal: obj(staked_wal),
             },
         )?;
