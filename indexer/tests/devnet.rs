@@ -373,7 +373,7 @@ async fn survives_kills_mid_batch(backend: Backend) {
     let background_genesis = genesis.clone();
     let work = tokio::spawn(async move {
         let mut all = Workload::default();
-        for round in 0..3 {
+        for round in 0..8 {
             let w = workload(&background_user, &background_genesis, round).await;
             all.live.extend(w.live);
             all.deleted.extend(w.deleted);
@@ -382,16 +382,18 @@ async fn survives_kills_mid_batch(backend: Backend) {
         all
     });
     // Kill the indexer after a random time, again and again, with small batches so that kills
-    // land inside batches; each restart resumes from the stored cursor.
+    // land inside batches; each restart resumes from the stored cursor. (The workload is only
+    // a few hundred milliseconds per round, so the kills must come often.)
     let mut kills = 0;
     while !work.is_finished() {
         let task = spawn_indexer(&store, &reader(&devnet), 2);
-        tokio::time::sleep(Duration::from_millis(rand::random::<u64>() % 300 + 20)).await;
+        tokio::time::sleep(Duration::from_millis(rand::random::<u64>() % 60 + 5)).await;
         task.abort();
         assert!(task.await.unwrap_err().is_cancelled(), "the indexer failed");
         kills += 1;
     }
     let work = work.await.unwrap();
+    eprintln!("{kills} indexer kills during the workload");
     assert!(kills >= 3, "only {kills} kills");
     let task = spawn_indexer(&store, &reader(&devnet), 2);
     wait_caught_up(&store, &user).await;
