@@ -54,19 +54,88 @@ pub async fn on_epoch_change_start(
     });
 }
 
-/// Drops the shards this node no longer owns once the epoch change is done.
+/// Drops shards this node no longer needs once the epoch change to `epoch` is done.
+///
+/// A shard lost in this epoch change stays stored (read-only, for the new owner's sync-shard
+/// requests: the change is done at a quorum of shards, possibly before the new owner has synced)
+/// until the next epoch change is done. Only shards owned in neither the current nor the previous
+/// committee are dropped. Without a previous committee (the node restarted since the last epoch
+/// change) nothing is dropped.
 pub fn on_epoch_change_done(node: &NodeInner, epoch: Epoch) {
     if epoch < node.epoch() {
         return;
     }
-    let owned = node.owned_shards();
+    let Some(previous) = node.previous_committee() else {
+        return;
+    };
+    let mut keep = node.owned_shards();
+    keep.extend(previous.shards_of(&node.node_id));
     for shard in node.store.shards() {
-        if !owned.contains(&shard) {
+        if !keep.contains(&shard) {
             tracing::info!(%shard, epoch, "dropping shard no longer owned");
             if let Err(error) = node.store.drop_shard(shard) {
                 tracing::warn!(%shard, %error, "cannot drop shard");
             }
             node.clear_shard_status(shard);
+        }
+    }
+}
+
+/// How long a shard sync is retried while its previous owner is unreachable or behind (has not
+/// processed the epoch change yet) before the shard is recovered from the other nodes instead.
+const SYNC_RETRY_LIMIT: Duration = Duration::from_secs(20);
+
+/// A failed shard sync.
+#[derive(Debug)]
+enum SyncError {
+    /// Worth retrying: the previous owner is unreachable, overloaded or still in the old epoch.
+    Transient(String),
+    /// The previous owner refused for good (for example it no longer stores the shard).
+    Permanent(String),
+}
+
+impl std::fmt::Display for SyncError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Transient(message) | Self::Permanent(message) => f.write_str(message),
+        }
+    }
+}
+
+impl From<walrus_node_api::NodeApiError> for SyncError {
+    fn from(error: walrus_node_api::NodeApiError) -> Self {
+        let transient = match error.api_error() {
+            Some(api) => {
+                api.code >= 500
+                    || api.reason.as_deref() == Some(walrus_node_api::reason::INVALID_EPOCH)
+            }
+            None => true,
+        };
+        if transient {
+            Self::Transient(error.to_string())
+        } else {
+            Self::Permanent(error.to_string())
+        }
+    }
+}
+
+/// [`sync_shard`], retried with backoff for [`SYNC_RETRY_LIMIT`] while the error is transient.
+async fn sync_shard_with_retries(
+    node: &Arc<NodeInner>,
+    client: &walrus_node_api::NodeClient,
+    shard: ShardIndex,
+    epoch: Epoch,
+) -> Result<usize, SyncError> {
+    let deadline = tokio::time::Instant::now() + SYNC_RETRY_LIMIT;
+    let mut delay = Duration::from_millis(100);
+    loop {
+        match sync_shard(node, client, shard, epoch).await {
+            Err(SyncError::Transient(error)) if tokio::time::Instant::now() < deadline => {
+                tracing::debug!(%shard, %error, "shard sync failed, retrying");
+                tokio::time::sleep(delay).await;
+                delay = (delay * 2).min(Duration::from_secs(2));
+            }
+            result => return result,
         }
     }
 }
@@ -84,7 +153,9 @@ async fn handover(node: &Arc<NodeInner>, previous: &Committee, current: &Committ
         node.set_shard_status(shard, ShardStatus::InTransfer);
         let synced = match previous.owner_of(shard) {
             Some(owner) if owner.node_id != node.node_id => match &owner.client {
-                Some(client) => sync_shard(node, client, shard, current.epoch).await,
+                Some(client) => sync_shard_with_retries(node, client, shard, current.epoch)
+                    .await
+                    .map_err(|e| e.to_string()),
                 None => Err("the previous owner has no usable address".to_owned()),
             },
             _ => Err("the shard had no previous owner".to_owned()),
@@ -133,7 +204,7 @@ async fn sync_shard(
     client: &walrus_node_api::NodeClient,
     shard: ShardIndex,
     epoch: Epoch,
-) -> Result<usize, String> {
+) -> Result<usize, SyncError> {
     let page = crate::config::DEFAULT_SYNC_PAGE;
     let mut total = 0;
     for sliver_type in [SliverAxis::Primary, SliverAxis::Secondary] {
@@ -150,10 +221,7 @@ async fn sync_shard(
                 },
             )
             .sign(&node.key);
-            let response = client
-                .sync_shard(&request, node.key.public_key())
-                .await
-                .map_err(|e| e.to_string())?;
+            let response = client.sync_shard(&request, node.key.public_key()).await?;
             let slivers = response.into_slivers();
             let n = slivers.len();
             let mut last = None;
