@@ -25,7 +25,6 @@ use walrus_sui::client::{
     BlobRegistration, Certificate, ChainError, CheckpointCursor, WalrusSuiClient, to_object_id,
 };
 use walrus_sui::config::WalrusSuiConfig;
-use walrus_sui::move_types::U256;
 use walrus_sui::wallet::Wallet;
 
 const SUI: u64 = 1_000_000_000;
@@ -63,14 +62,7 @@ fn encoded_blob(n_shards: u16, seed: usize, deletable: bool) -> BlobRegistration
         .map(|i| u8::try_from((i * 31 + seed * 7) % 251).unwrap())
         .collect();
     let encoded = encode_with_metadata(&EncodingConfig::new(n_shards).unwrap(), &data).unwrap();
-    let metadata = encoded.metadata.metadata();
-    BlobRegistration {
-        blob_id: *encoded.blob_id(),
-        root_hash: U256(*metadata.compute_root_hash().bytes()),
-        size: metadata.unencoded_length(),
-        encoding_type: metadata.encoding_type().as_u8(),
-        deletable,
-    }
+    BlobRegistration::from_metadata(&encoded.metadata, deletable)
 }
 
 /// A confirmation certificate signed by every genesis node.

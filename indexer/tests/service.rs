@@ -229,14 +229,7 @@ fn encoded_registration(
     let data = vec![seed; 500 + usize::from(seed)];
     let config = walrus_core::encoding::EncodingConfig::new(n_shards).unwrap();
     let encoded = walrus_core::encoding::encode_with_metadata(&config, &data).unwrap();
-    let metadata = encoded.metadata.metadata();
-    walrus_sui::client::BlobRegistration {
-        blob_id: *encoded.blob_id(),
-        root_hash: walrus_sui::move_types::U256(*metadata.compute_root_hash().bytes()),
-        size: metadata.unencoded_length(),
-        encoding_type: metadata.encoding_type().as_u8(),
-        deletable,
-    }
+    walrus_sui::client::BlobRegistration::from_metadata(&encoded.metadata, deletable)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -95,14 +95,7 @@ fn filler(wallet: usize, index: usize) -> BlobRegistration {
 }
 
 fn registration(encoded: &EncodedBlob) -> BlobRegistration {
-    let metadata = encoded.metadata.metadata();
-    BlobRegistration {
-        blob_id: *encoded.blob_id(),
-        root_hash: U256(*metadata.compute_root_hash().bytes()),
-        size: metadata.unencoded_length(),
-        encoding_type: metadata.encoding_type().as_u8(),
-        deletable: false,
-    }
+    BlobRegistration::from_metadata(&encoded.metadata, false)
 }
 
 fn content(len: usize, seed: usize) -> Vec<u8> {

@@ -23,7 +23,6 @@ use walrus_sui::client::{
 use walrus_sui::config::WalrusSuiConfig;
 use walrus_sui::errors::{BlsAggregateError, MessagesError, MoveAbort, SystemError};
 use walrus_sui::events::ContractEvent;
-use walrus_sui::move_types::U256;
 use walrus_sui::objects::Blob;
 use walrus_sui::wallet::Wallet;
 
@@ -73,15 +72,7 @@ fn encoded_blob(n_shards: u16, len: usize, deletable: bool) -> BlobRegistration 
         .map(|i| u8::try_from((i * 31 + 7) % 251).unwrap())
         .collect();
     let encoded = encode_with_metadata(&EncodingConfig::new(n_shards).unwrap(), &data).unwrap();
-    let metadata = encoded.metadata.metadata();
-    let root = metadata.compute_root_hash();
-    BlobRegistration {
-        blob_id: *encoded.blob_id(),
-        root_hash: U256(*root.bytes()),
-        size: metadata.unencoded_length(),
-        encoding_type: metadata.encoding_type().as_u8(),
-        deletable,
-    }
+    BlobRegistration::from_metadata(&encoded.metadata, deletable)
 }
 
 /// Signs a storage confirmation of `blob_id` with the BLS keys of the committee members at

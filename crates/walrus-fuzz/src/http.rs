@@ -33,7 +33,6 @@ use walrus_node_api::routes;
 use walrus_sui::{
     client::{BlobRegistration, WalrusSuiClient},
     config::WalrusSuiConfig,
-    move_types::U256,
     wallet::Wallet,
 };
 
@@ -164,19 +163,12 @@ impl HttpHarness {
             .step("storage node")?;
 
         let fixture = fixture();
-        let metadata = fixture.metadata().metadata();
         let user = WalrusSuiClient::new(sui_config(&devnet))
             .step("chain client")?
             .with_wallet(Wallet::new(genesis.faucet.key().step("faucet key")?));
         user.reserve_and_register_blob(
             5,
-            &BlobRegistration {
-                blob_id: *fixture.blob_id(),
-                root_hash: U256(*metadata.compute_root_hash().bytes()),
-                size: metadata.unencoded_length(),
-                encoding_type: metadata.encoding_type().as_u8(),
-                deletable: false,
-            },
+            &BlobRegistration::from_metadata(fixture.metadata(), false),
         )
         .await
         .step("register the fixture blob")?;

@@ -20,7 +20,6 @@ use walrus_node_api::NodeClient;
 use walrus_sui::{
     client::{BlobRegistration, Certificate, Owned, WalrusSuiClient, to_object_id},
     config::WalrusSuiConfig,
-    move_types::U256,
     objects::Blob,
     wallet::Wallet,
 };
@@ -222,14 +221,7 @@ pub fn encode(n_shards: u16, data: &[u8]) -> EncodedBlob {
 }
 
 pub fn registration(encoded: &EncodedBlob, deletable: bool) -> BlobRegistration {
-    let metadata = encoded.metadata.metadata();
-    BlobRegistration {
-        blob_id: *encoded.blob_id(),
-        root_hash: U256(*metadata.compute_root_hash().bytes()),
-        size: metadata.unencoded_length(),
-        encoding_type: metadata.encoding_type().as_u8(),
-        deletable,
-    }
+    BlobRegistration::from_metadata(&encoded.metadata, deletable)
 }
 
 /// Registers the blob on chain for `epochs` epochs.

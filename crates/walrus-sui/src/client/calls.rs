@@ -4,7 +4,7 @@
 //! executes it, waits for the checkpoint and returns typed results.
 
 use sui_sdk_types::{Address, StructTag};
-use walrus_core::{BlobId, ObjectId};
+use walrus_core::{BlobId, ObjectId, metadata::VerifiedBlobMetadataWithId};
 
 use super::read::storage_units_from_size;
 use super::{
@@ -27,6 +27,22 @@ pub struct BlobRegistration {
     pub encoding_type: u8,
     /// Whether the owner may delete the blob before it expires.
     pub deletable: bool,
+}
+
+impl BlobRegistration {
+    /// The registration of the blob that `metadata` describes. Verified metadata only: its blob
+    /// ID is the one derived from the root hash, size and encoding type registered here, so the
+    /// chain cannot be handed an ID that does not match the registered root.
+    pub fn from_metadata(metadata: &VerifiedBlobMetadataWithId, deletable: bool) -> Self {
+        let inner = metadata.metadata();
+        Self {
+            blob_id: *metadata.blob_id(),
+            root_hash: U256(*inner.compute_root_hash().bytes()),
+            size: inner.unencoded_length(),
+            encoding_type: inner.encoding_type().as_u8(),
+            deletable,
+        }
+    }
 }
 
 /// An aggregated BLS certificate over a message, as the contracts take it.
@@ -962,4 +978,33 @@ pub fn encoded_length(size: u64, n_shards: u16) -> Result<u64, ChainError> {
     walrus_core::encoding::EncodingConfig::new(n_shards)
         .and_then(|config| config.encoded_blob_length(size))
         .map_err(|e| ChainError::InvalidArgument(format!("cannot encode {size} bytes: {e}")))
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)] // Tests fail loudly by design.
+
+    use walrus_core::{
+        encoding::{EncodingConfig, encode_with_metadata},
+        merkle::Node,
+        metadata::EncodingType,
+    };
+
+    use super::*;
+
+    #[test]
+    fn registration_fields_derive_the_blob_id() {
+        let data: Vec<u8> = (0..3_000u32).map(|i| (i % 251) as u8).collect();
+        let encoded = encode_with_metadata(&EncodingConfig::new(10).unwrap(), &data).unwrap();
+        let registration = BlobRegistration::from_metadata(&encoded.metadata, true);
+        assert!(registration.deletable);
+        assert_eq!(registration.size, 3_000);
+        let derived = BlobId::from_root_hash(
+            EncodingType::try_from(registration.encoding_type).unwrap(),
+            registration.size,
+            &Node::Digest(registration.root_hash.0),
+        );
+        assert_eq!(derived, *encoded.blob_id());
+        assert!(!BlobRegistration::from_metadata(&encoded.metadata, false).deletable);
+    }
 }
