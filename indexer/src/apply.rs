@@ -331,6 +331,9 @@ pub async fn apply_event<T: StoreTx>(
             })
             .await?;
         }
+        // The slash vote lives in the pool object; the applied fraction is in the System's
+        // challenge parameters. The indexer keeps neither.
+        ContractEvent::SlashVoteUpdated(_) => {}
         ContractEvent::NodeSlashed(e) => {
             tx.put_slash(&SlashInfo {
                 epoch: e.epoch,

@@ -1,5 +1,6 @@
-//! The `walrus-node` binary: `walrus-node run --config node.yaml` and
-//! `walrus-node keygen --out DIR`.
+//! The `walrus-node` binary: `walrus-node run --config node.yaml`,
+//! `walrus-node keygen --out DIR` and `walrus-node vote --config node.yaml --slash-bps N` (and the
+//! price and capacity votes).
 
 use std::path::PathBuf;
 
@@ -29,6 +30,25 @@ enum Command {
         #[arg(long)]
         out: PathBuf,
     },
+    /// Casts the node's votes on chain with its operator wallet and `StorageNodeCap` (from the
+    /// config). Votes count from the next epoch change on.
+    Vote {
+        /// The YAML config file.
+        #[arg(long)]
+        config: PathBuf,
+        /// The fraction of a failing node's pool to slash, in basis points (0 to 10000).
+        #[arg(long, value_parser = clap::value_parser!(u16).range(0..=10_000))]
+        slash_bps: Option<u16>,
+        /// The storage price per unit of size and epoch (FROST).
+        #[arg(long)]
+        storage_price: Option<u64>,
+        /// The write price per unit of size (FROST).
+        #[arg(long)]
+        write_price: Option<u64>,
+        /// The capacity the node offers (encoded bytes).
+        #[arg(long)]
+        capacity: Option<u64>,
+    },
 }
 
 fn main() {
@@ -43,7 +63,79 @@ fn real_main() -> anyhow::Result<()> {
     match cli.command {
         Command::Run { config } => run(config),
         Command::Keygen { out } => keygen(&out),
+        Command::Vote {
+            config,
+            slash_bps,
+            storage_price,
+            write_price,
+            capacity,
+        } => vote(
+            config,
+            Votes {
+                slash_bps,
+                storage_price,
+                write_price,
+                capacity,
+            },
+        ),
     }
+}
+
+/// The votes to cast; `None` leaves a vote unchanged.
+#[derive(Debug, Clone, Copy)]
+struct Votes {
+    slash_bps: Option<u16>,
+    storage_price: Option<u64>,
+    write_price: Option<u64>,
+    capacity: Option<u64>,
+}
+
+fn vote(config_path: PathBuf, votes: Votes) -> anyhow::Result<()> {
+    if votes.slash_bps.is_none()
+        && votes.storage_price.is_none()
+        && votes.write_price.is_none()
+        && votes.capacity.is_none()
+    {
+        anyhow::bail!(
+            "nothing to vote: give --slash-bps, --storage-price, --write-price or --capacity"
+        );
+    }
+    let config = NodeConfig::load(&config_path)
+        .with_context(|| format!("loading {}", config_path.display()))?;
+    let wallet = config.load_operator_wallet()?;
+    let sui = walrus_sui::client::WalrusSuiClient::new(config.sui.clone())?.with_wallet(wallet);
+    let cap = config.cap_id;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("starting the runtime")?;
+    runtime.block_on(async move {
+        if let Some(bps) = votes.slash_bps {
+            sui.set_slash_bps_vote(cap, bps)
+                .await
+                .context("casting the slash vote")?;
+            println!("slash vote: {bps} bps");
+        }
+        if let Some(price) = votes.storage_price {
+            sui.set_storage_price_vote(cap, price)
+                .await
+                .context("casting the storage price vote")?;
+            println!("storage price vote: {price}");
+        }
+        if let Some(price) = votes.write_price {
+            sui.set_write_price_vote(cap, price)
+                .await
+                .context("casting the write price vote")?;
+            println!("write price vote: {price}");
+        }
+        if let Some(capacity) = votes.capacity {
+            sui.set_node_capacity_vote(cap, capacity)
+                .await
+                .context("casting the capacity vote")?;
+            println!("capacity vote: {capacity}");
+        }
+        anyhow::Ok(())
+    })
 }
 
 fn run(config_path: PathBuf) -> anyhow::Result<()> {

@@ -116,6 +116,12 @@ public(package) fun set_params(self: &mut ChallengeState, params: ChallengeParam
     self.params = params;
 }
 
+/// Sets the slash fraction (basis points, at most 100%), keeping the other parameters.
+public(package) fun set_slash_bps(self: &mut ChallengeState, slash_bps: u16) {
+    assert!((slash_bps as u64) <= N_BASIS_POINTS, EInvalidParams);
+    self.params.slash_bps = slash_bps;
+}
+
 // === Verdicts ===
 
 /// The bytes challengers sign: the header `[16, 0, 3] ++ epoch (u32 LE)`, the 32-byte node ID

@@ -175,6 +175,13 @@ public struct ChallengeVerdictRecorded has copy, drop {
     passed: bool,
 }
 
+/// A node changed its slash vote (`staking::set_slash_bps_vote`), in basis points.
+public struct SlashVoteUpdated has copy, drop {
+    epoch: u32,
+    node_id: ID,
+    slash_bps: u16,
+}
+
 /// The pool of `node_id` lost `amount` FROST of its active stake after repeated failing
 /// challenge verdicts; `epoch` is the epoch whose close triggered the slash.
 public struct NodeSlashed has copy, drop {
@@ -330,4 +337,8 @@ public(package) fun emit_challenge_verdict_recorded(epoch: u32, node_id: ID, pas
 
 public(package) fun emit_node_slashed(epoch: u32, node_id: ID, amount: u64) {
     event::emit(NodeSlashed { epoch, node_id, amount });
+}
+
+public(package) fun emit_slash_vote_updated(epoch: u32, node_id: ID, slash_bps: u16) {
+    event::emit(SlashVoteUpdated { epoch, node_id, slash_bps });
 }

@@ -14,7 +14,8 @@
 ///    challenges, pays the ending epoch's storage fees to the ending committee's pools by shard
 ///    weight scaled by their challenge pass rate, slashes the pools of nodes that failed too many
 ///    epochs in a row (`NodeSlashed`), advances the `System` and every affected pool to the next
-///    epoch, and emits `EpochChangeStart` (and `PricesUpdated`).
+///    epoch, sets the slash fraction of the new epoch from the new committee's slash votes, and
+///    emits `EpochChangeStart` (and `PricesUpdated`).
 /// 3. `epoch_sync_done`, by each new committee member once it holds its shards: at a quorum of
 ///    shards the change is done (`EpochChangeDone`); the next epoch's timer starts then.
 ///
@@ -99,6 +100,8 @@ const EPoolNotFound: u64 = 6;
 const EInvalidProofOfPossession: u64 = 7;
 /// The active set is empty: there is no stake to select a committee from.
 const ENoStake: u64 = 8;
+/// The slash vote is above 100% (10_000 basis points).
+const EInvalidSlashBps: u64 = 9;
 
 // === Creation ===
 
@@ -200,6 +203,16 @@ public fun set_write_price_vote(self: &mut Staking, cap: &StorageNodeCap, write_
 public fun set_node_capacity_vote(self: &mut Staking, cap: &StorageNodeCap, node_capacity: u64) {
     self.pool_mut_with_cap(cap).set_node_capacity_vote(node_capacity);
     self.emit_votes(cap.node_id());
+}
+
+/// Sets the node's slash vote: the fraction of a failing node's pool to slash, in basis points
+/// (at most 10_000). At each epoch change the slash fraction of the new epoch is the largest value
+/// that nodes holding a quorum of the new committee's shards voted at least (they agree it is not
+/// too high). Emits `SlashVoteUpdated`.
+public fun set_slash_bps_vote(self: &mut Staking, cap: &StorageNodeCap, slash_bps: u16) {
+    assert!((slash_bps as u64) <= 10_000, EInvalidSlashBps);
+    self.pool_mut_with_cap(cap).set_slash_bps_vote(slash_bps);
+    events::emit_slash_vote_updated(self.epoch(), cap.node_id(), slash_bps);
 }
 
 /// Sets the node's name. Emits `NodeParametersUpdated`.
@@ -444,6 +457,16 @@ public fun initiate_epoch_change(
     inner.previous_committee = inner.committee;
     inner.committee = next_committee;
     inner.epoch_state = EpochState::EpochChangeSync(0);
+
+    // The slash fraction in force during the new epoch (applied when it closes): the largest
+    // value a quorum of the new committee's shards voted at least.
+    let mut slash_votes = vector[];
+    let mut slash_weights = vector[];
+    inner.committee.node_ids().do!(|node_id| {
+        slash_votes.push_back(inner.pools.borrow(node_id).slash_bps_vote() as u64);
+        slash_weights.push_back(inner.committee.shards(&node_id).length() as u16);
+    });
+    system.set_slash_bps(quorum_above(slash_votes, slash_weights, inner.n_shards) as u16);
 
     // Advance every other pool that can be selected or holds shards, then refresh the active set
     // with the stake projected for the next selection.

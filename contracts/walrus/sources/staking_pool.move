@@ -36,6 +36,9 @@ public struct VotingParams has copy, drop, store {
     storage_price: u64,
     write_price: u64,
     node_capacity: u64,
+    /// The fraction of a failing node's pool to slash, in basis points (see
+    /// `staking::set_slash_bps_vote`).
+    slash_bps: u16,
 }
 
 /// The pool's exchange rate at one epoch: `wal_amount` WAL for `share_amount` shares. Zero amounts
@@ -66,6 +69,8 @@ public struct StakingPool has key, store {
 
 /// 100% in basis points.
 const N_BASIS_POINTS: u64 = 10_000;
+/// The slash vote of a new pool (10%, the default of `challenges::ChallengeParams`).
+const DEFAULT_SLASH_BPS_VOTE: u16 = 1_000;
 
 /// The pool was already advanced to this epoch.
 const EPoolAlreadyUpdated: u64 = 0;
@@ -135,13 +140,13 @@ public(package) fun new(
     }
 }
 
-/// Creates voting parameters.
+/// Creates voting parameters; the slash vote starts at the default (10%).
 public(package) fun new_voting_params(
     storage_price: u64,
     write_price: u64,
     node_capacity: u64,
 ): VotingParams {
-    VotingParams { storage_price, write_price, node_capacity }
+    VotingParams { storage_price, write_price, node_capacity, slash_bps: DEFAULT_SLASH_BPS_VOTE }
 }
 
 // === Staking ===
@@ -350,6 +355,11 @@ public(package) fun set_node_capacity_vote(self: &mut StakingPool, capacity: u64
     self.voting_params.node_capacity = capacity;
 }
 
+/// Sets the slash vote (basis points; the caller checked the range).
+public(package) fun set_slash_bps_vote(self: &mut StakingPool, slash_bps: u16) {
+    self.voting_params.slash_bps = slash_bps;
+}
+
 /// Mutable node information.
 public(package) fun node_info_mut(self: &mut StakingPool): &mut StorageNodeInfo {
     &mut self.node_info
@@ -385,6 +395,9 @@ public fun write_price(self: &StakingPool): u64 { self.voting_params.write_price
 
 /// The capacity vote.
 public fun node_capacity(self: &StakingPool): u64 { self.voting_params.node_capacity }
+
+/// The slash vote in basis points.
+public fun slash_bps_vote(self: &StakingPool): u16 { self.voting_params.slash_bps }
 
 /// The commission rate in basis points.
 public fun commission_rate(self: &StakingPool): u16 { self.commission_rate }

@@ -438,6 +438,12 @@ public(package) fun slash_bps(self: &System): u16 {
     params.slash_bps()
 }
 
+/// Sets the slash fraction in basis points (called by `walrus::staking` at the epoch change, from
+/// the new committee's votes).
+public(package) fun set_slash_bps(self: &mut System, slash_bps: u16) {
+    self.inner_mut().challenges.set_slash_bps(slash_bps);
+}
+
 /// Adds `amount` to the slashed total (called by `walrus::staking` after a slash).
 public(package) fun record_slash(self: &mut System, amount: u64) {
     self.inner_mut().challenges.add_slashed(amount);

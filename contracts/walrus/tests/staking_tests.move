@@ -15,6 +15,7 @@ use walrus::events::{
     NodeRegistered,
     PoolRewarded,
     ShardsReceived,
+    SlashVoteUpdated,
     StakeDeposited,
     StakeWithdrawn,
 };
@@ -341,5 +342,35 @@ fun wrong_version_fails() {
     let (mut staking, _system, _clock, _caps, _stakes) = setup(ctx);
     staking.set_version_for_test(2);
     staking.epoch();
+    abort
+}
+
+#[test]
+fun slash_vote_sets_the_slash_fraction_at_the_epoch_change() {
+    let ctx = &mut tx_context::dummy();
+    let (mut staking, mut system, mut clock, caps, stakes) = setup(ctx);
+    assert_eq!(staking.pool(caps[1].node_id()).slash_bps_vote(), 1_000);
+    // Node 2 (1 of 10 shards) votes for no slashing, node 0 (4 shards) for 5%.
+    staking.set_slash_bps_vote(&caps[2], 0);
+    staking.set_slash_bps_vote(&caps[0], 500);
+    assert_eq!(event::events_by_type<SlashVoteUpdated>().length(), 2);
+    assert_eq!(staking.pool(caps[0].node_id()).slash_bps_vote(), 500);
+    // Votes take effect at the epoch change only.
+    assert_eq!(system.challenges().params().slash_bps(), 1_000);
+    change_epoch(&mut staking, &mut system, &mut clock, 0, ctx);
+    // Votes 0 (1 shard), 500 (4), 1_000 (4 + 1): a quorum (7 of 10) voted at least 500.
+    assert_eq!(system.challenges().params().slash_bps(), 500);
+    destroy(caps);
+    destroy(stakes);
+    destroy(staking);
+    destroy(system);
+    clock.destroy_for_testing();
+}
+
+#[test, expected_failure(abort_code = staking::EInvalidSlashBps)]
+fun slash_vote_above_100_percent_fails() {
+    let ctx = &mut tx_context::dummy();
+    let (mut staking, _system, _clock, caps, _stakes) = setup(ctx);
+    staking.set_slash_bps_vote(&caps[0], 10_001);
     abort
 }

@@ -599,6 +599,7 @@ pub fn build(
                 storage_price: config.storage_price,
                 write_price: config.write_price,
                 node_capacity: config.total_capacity,
+                slash_bps: crate::natives::staking_pool::DEFAULT_SLASH_BPS_VOTE,
             },
             node_info: StorageNodeInfo {
                 name: node.name.clone(),

@@ -6,7 +6,8 @@
 //! runs the challenges lives in `walrus-node`): a quorum verdict is recorded, a verdict without
 //! quorum or signed by its target is rejected, a duplicate is rejected; a node failing in two
 //! consecutive epochs earns less than a passing one, its pool is slashed, and a delegator's
-//! `StakedWal` redeems for less than its principal.
+//! `StakedWal` redeems for less than its principal. The slash fraction follows the committee's
+//! slash votes at the epoch change.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // Tests fail loudly by design.
 
@@ -16,7 +17,9 @@ use walrus_core::BlsAggregateSignature;
 use walrus_core::messages::ChallengeVerdictMsg;
 use walrus_devnet::{Devnet, DevnetConfig, DevnetHandle};
 use walrus_sui::client::{Certificate, ChainError, TxOutcome, WalrusSuiClient, to_object_id};
-use walrus_sui::errors::{BlsAggregateError, ChallengesError, MoveAbort, SystemError};
+use walrus_sui::errors::{
+    BlsAggregateError, ChallengesError, MoveAbort, StakingError, SystemError,
+};
 use walrus_sui::events::{ContractEvent, NodeSlashed, PoolRewarded};
 use walrus_sui::objects::BlsCommittee;
 use walrus_sui::wallet::Wallet;
@@ -339,5 +342,58 @@ async fn failing_node_earns_less_and_is_slashed_and_its_stakers_lose() {
         e,
         ContractEvent::StakeWithdrawn(w) if w.amount == principal && w.rewards == 0
     )));
+    devnet.shutdown().await;
+}
+
+#[tokio::test]
+async fn slash_votes_set_the_slash_fraction_at_the_epoch_change() {
+    let dir = tempfile::tempdir().unwrap();
+    let devnet = Devnet::start(
+        DevnetConfig {
+            heartbeat_ms: 200,
+            epoch_duration_ms: 2_000,
+            ..DevnetConfig::default()
+        },
+        dir.path(),
+    )
+    .await
+    .unwrap();
+    let driver = funded(&devnet, Wallet::from_seed([93; 32]), 0).await;
+    assert_eq!(
+        driver.challenge_state().await.unwrap().params.slash_bps,
+        1_000
+    );
+
+    // Every genesis node votes 3%; a vote above 100% is refused.
+    let nodes = &devnet.genesis().nodes;
+    for node in nodes {
+        let operator = client(&devnet, Wallet::new(node.operator.key().unwrap()));
+        let outcome = operator.set_slash_bps_vote(node.cap_id, 300).await.unwrap();
+        assert!(outcome.contract_events().any(|e| matches!(
+            e,
+            ContractEvent::SlashVoteUpdated(v) if v.slash_bps == 300
+                && v.node_id == to_object_id(node.node_id)
+        )));
+        let pool = operator
+            .staking_pool(to_object_id(node.node_id))
+            .await
+            .unwrap();
+        assert_eq!(pool.voting_params.slash_bps, 300);
+    }
+    let operator = client(&devnet, Wallet::new(nodes[0].operator.key().unwrap()));
+    assert_eq!(
+        abort_of(operator.set_slash_bps_vote(nodes[0].cap_id, 10_001).await),
+        Some(MoveAbort::Staking(StakingError::EInvalidSlashBps))
+    );
+    // Votes count from the next epoch change on.
+    assert_eq!(
+        driver.challenge_state().await.unwrap().params.slash_bps,
+        1_000
+    );
+    change_epoch(&devnet, &driver).await;
+    assert_eq!(
+        driver.challenge_state().await.unwrap().params.slash_bps,
+        300
+    );
     devnet.shutdown().await;
 }

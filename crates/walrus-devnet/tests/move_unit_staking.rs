@@ -466,6 +466,49 @@ mod staking_tests {
             );
         });
     }
+
+    #[test]
+    fn slash_vote_sets_the_slash_fraction_at_the_epoch_change() {
+        with_ctx(|ctx| {
+            let mut s = setup(ctx);
+            let vote = |ctx: &mut NativeCtx<'_>, s: &Setup, i: usize| {
+                staking::pool(ctx, &s.staking, s.caps[i].node_id)
+                    .unwrap()
+                    .voting_params
+                    .slash_bps
+            };
+            let slash_bps = |ctx: &mut NativeCtx<'_>, s: &Setup| {
+                system::load_inner(ctx, &s.system)
+                    .unwrap()
+                    .challenges
+                    .params
+                    .slash_bps
+            };
+            assert_eq!(vote(ctx, &s, 1), 1_000);
+            // Node 2 (1 of 10 shards) votes for no slashing, node 0 (4 shards) for 5%.
+            staking::set_slash_bps_vote(ctx, &s.staking, &s.caps[2], 0).unwrap();
+            staking::set_slash_bps_vote(ctx, &s.staking, &s.caps[0], 500).unwrap();
+            assert_eq!(count_events(ctx, "SlashVoteUpdated"), 2);
+            assert_eq!(vote(ctx, &s, 0), 500);
+            // Votes take effect at the epoch change only.
+            assert_eq!(slash_bps(ctx, &s), 1_000);
+            change_epoch(&mut s, 0, ctx).unwrap();
+            // Votes 0 (1 shard), 500 (4), 1_000 (4 + 1): a quorum (7 of 10) voted at least 500.
+            assert_eq!(slash_bps(ctx, &s), 500);
+        });
+    }
+
+    #[test]
+    fn slash_vote_above_100_percent_fails() {
+        with_ctx(|ctx| {
+            let s = setup(ctx);
+            assert_abort(
+                staking::set_slash_bps_vote(ctx, &s.staking, &s.caps[0], 10_001),
+                "staking",
+                E::EInvalidSlashBps as u64,
+            );
+        });
+    }
 }
 
 mod staking_pool_tests {

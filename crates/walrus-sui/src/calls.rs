@@ -465,6 +465,15 @@ move_call! {
 }
 
 move_call! {
+    /// `walrus::staking::set_slash_bps_vote`.
+    SetSlashBpsVote = "walrus"::"staking"::"set_slash_bps_vote", ctx = false {
+        self_: Arg = "&mut Staking",
+        cap: Arg = "&StorageNodeCap",
+        slash_bps: u16 = "u16",
+    }
+}
+
+move_call! {
     /// `walrus::staking::set_name`.
     SetName = "walrus"::"staking"::"set_name", ctx = false {
         self_: Arg = "&mut Staking",
@@ -603,6 +612,7 @@ pub fn signatures() -> Vec<CallSignature> {
         signature::<SetStoragePriceVote>(),
         signature::<SetWritePriceVote>(),
         signature::<SetNodeCapacityVote>(),
+        signature::<SetSlashBpsVote>(),
         signature::<SetName>(),
         signature::<SetNetworkAddress>(),
         signature::<SetNetworkPublicKey>(),

@@ -161,6 +161,11 @@ move_struct! {
 }
 
 move_struct! {
+    /// A node changed its slash vote (basis points of a failing pool to slash).
+    "walrus"::"events"::SlashVoteUpdated { epoch: u32, node_id: ObjectId, slash_bps: u16 }
+}
+
+move_struct! {
     /// The pool of `node_id` was slashed by `amount` FROST after repeated failing verdicts
     /// (`epoch` is the epoch whose close triggered it).
     "walrus"::"events"::NodeSlashed { epoch: u32, node_id: ObjectId, amount: u64 }
@@ -191,6 +196,7 @@ pub enum ContractEvent {
     PoolRewarded(PoolRewarded),
     ChallengeVerdictRecorded(ChallengeVerdictRecorded),
     NodeSlashed(NodeSlashed),
+    SlashVoteUpdated(SlashVoteUpdated),
 }
 
 /// The error returned when an event cannot be decoded.
@@ -244,6 +250,7 @@ impl ContractEvent {
             "PoolRewarded" => Self::PoolRewarded(de(n, contents)?),
             "ChallengeVerdictRecorded" => Self::ChallengeVerdictRecorded(de(n, contents)?),
             "NodeSlashed" => Self::NodeSlashed(de(n, contents)?),
+            "SlashVoteUpdated" => Self::SlashVoteUpdated(de(n, contents)?),
             other => return Err(EventDecodeError::UnknownType(other.to_owned())),
         })
     }
@@ -273,6 +280,7 @@ pub fn layouts() -> Vec<StructLayout> {
         PoolRewarded::layout(),
         ChallengeVerdictRecorded::layout(),
         NodeSlashed::layout(),
+        SlashVoteUpdated::layout(),
     ]
 }
 

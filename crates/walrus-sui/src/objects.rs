@@ -235,6 +235,7 @@ move_struct! {
         storage_price: u64,
         write_price: u64,
         node_capacity: u64,
+        slash_bps: u16,
     }
 }
 

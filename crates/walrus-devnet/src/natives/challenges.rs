@@ -97,6 +97,15 @@ pub fn new_params(
     })
 }
 
+/// `set_slash_bps`: replaces the slash fraction (at most 100%).
+pub fn set_slash_bps(state: &mut ChallengeState, slash_bps: u16) -> NResult<()> {
+    ensure(u64::from(slash_bps) <= N_BASIS_POINTS, || {
+        abort("set_slash_bps", E::EInvalidParams)
+    })?;
+    state.params.slash_bps = slash_bps;
+    Ok(())
+}
+
 /// `verdict_message_bytes`: `[16, 0, 3] ++ epoch (LE) ++ target ++ passed`.
 pub fn verdict_message_bytes(epoch: u32, target: ObjectId, passed: bool) -> Vec<u8> {
     let mut bytes = vec![CHALLENGE_VERDICT_MSG_TYPE, 0, 3];

@@ -12,8 +12,8 @@ use walrus_sui::errors::StakingError as E;
 use walrus_sui::events::{
     CommissionCollected, CommissionRateSet, EpochChangeDone, EpochChangeStart,
     EpochParametersSelected, NodeParametersUpdated, NodeRegistered, NodeRetired, NodeSlashed,
-    PoolRewarded, ShardsReceived, StakeDeposited, StakeWithdrawalRequested, StakeWithdrawn,
-    VotesUpdated,
+    PoolRewarded, ShardsReceived, SlashVoteUpdated, StakeDeposited, StakeWithdrawalRequested,
+    StakeWithdrawn, VotesUpdated,
 };
 use walrus_sui::move_types::{Entry, Uid, VecMap};
 use walrus_sui::objects::{
@@ -89,6 +89,12 @@ pub(crate) fn lookup(function: &str) -> Option<NativeFn> {
             let (staking, cap) = staking_and_cap(a)?;
             let capacity: u64 = pure_arg(&a[2], 2, &TypeTag::U64)?;
             set_vote(ctx, &staking, &cap, Vote::NodeCapacity(capacity))?;
+            Ok(vec![])
+        }),
+        "set_slash_bps_vote" => f(&[MutRef, Ref, Val], |ctx, _, a| {
+            let (staking, cap) = staking_and_cap(a)?;
+            let slash_bps: u16 = pure_arg(&a[2], 2, &TypeTag::U16)?;
+            set_slash_bps_vote(ctx, &staking, &cap, slash_bps)?;
             Ok(vec![])
         }),
         "set_name" => f(&[MutRef, Ref, Val], |ctx, _, a| {
@@ -528,6 +534,28 @@ pub fn set_vote(
     })
 }
 
+/// `set_slash_bps_vote`: the node's slash vote in basis points (at most 10_000). Emits
+/// `SlashVoteUpdated`.
+pub fn set_slash_bps_vote(
+    ctx: &mut NativeCtx<'_>,
+    staking: &Staking,
+    cap: &StorageNodeCap,
+    slash_bps: u16,
+) -> NResult<()> {
+    ensure(u64::from(slash_bps) <= 10_000, || {
+        abort("set_slash_bps_vote", E::EInvalidSlashBps)
+    })?;
+    let inner = load(ctx, staking)?;
+    let mut pool = pool_mut_with_cap(ctx, &inner, cap)?;
+    pool.voting_params.slash_bps = slash_bps;
+    pool_write(ctx, &inner, &pool)?;
+    ctx.emit(&SlashVoteUpdated {
+        epoch: inner.epoch,
+        node_id: cap.node_id,
+        slash_bps,
+    })
+}
+
 /// A node parameter a node can change.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum NodeParameter {
@@ -860,6 +888,22 @@ pub fn initiate_epoch_change(
     inner.epoch = new_epoch;
     inner.previous_committee = std::mem::replace(&mut inner.committee, next_committee);
     inner.epoch_state = EpochState::EpochChangeSync(0);
+
+    // The slash fraction in force during the new epoch: the largest value a quorum of the new
+    // committee's shards voted at least.
+    let mut slash_votes = Vec::new();
+    let mut slash_weights = Vec::new();
+    for entry in &inner.committee.0.contents {
+        let pool = pool_borrow(ctx, &inner, entry.key)?;
+        slash_votes.push(u64::from(pool.voting_params.slash_bps));
+        slash_weights.push(u16::try_from(entry.value.len()).map_err(|_| arithmetic())?);
+    }
+    let next_slash_bps = quorum_above(slash_votes, slash_weights, inner.n_shards)?;
+    system::set_slash_bps(
+        ctx,
+        system,
+        u16::try_from(next_slash_bps).map_err(|_| arithmetic())?,
+    )?;
 
     let mut to_advance = committee::node_ids(&inner.committee);
     to_advance.extend(active_set::node_ids(&inner.active_set));

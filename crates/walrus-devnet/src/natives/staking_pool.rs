@@ -85,12 +85,16 @@ pub fn new(
     })
 }
 
-/// `new_voting_params` (package-internal).
+/// The slash vote of a new pool (10%).
+pub const DEFAULT_SLASH_BPS_VOTE: u16 = 1_000;
+
+/// `new_voting_params` (package-internal): the slash vote starts at the default.
 pub fn new_voting_params(storage_price: u64, write_price: u64, node_capacity: u64) -> VotingParams {
     VotingParams {
         storage_price,
         write_price,
         node_capacity,
+        slash_bps: DEFAULT_SLASH_BPS_VOTE,
     }
 }
 

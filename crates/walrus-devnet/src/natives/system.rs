@@ -309,6 +309,13 @@ pub fn slash_bps(ctx: &mut NativeCtx<'_>, system: &System) -> NResult<u16> {
     Ok(load_inner(ctx, system)?.challenges.params.slash_bps)
 }
 
+/// `set_slash_bps`: the slash fraction from the new committee's votes.
+pub fn set_slash_bps(ctx: &mut NativeCtx<'_>, system: &System, slash_bps: u16) -> NResult<()> {
+    let mut inner = load_inner(ctx, system)?;
+    super::challenges::set_slash_bps(&mut inner.challenges, slash_bps)?;
+    store(ctx, system, &inner)
+}
+
 /// `record_slash`: adds `amount` to the slashed total.
 pub fn record_slash(ctx: &mut NativeCtx<'_>, system: &System, amount: u64) -> NResult<()> {
     let mut inner = load_inner(ctx, system)?;

@@ -790,6 +790,25 @@ impl WalrusSuiClient {
         .await
     }
 
+    /// Votes the fraction of a failing node's pool to slash, in basis points (at most 10_000);
+    /// the committee's votes set it at each epoch change.
+    pub async fn set_slash_bps_vote(
+        &self,
+        cap: Address,
+        slash_bps: u16,
+    ) -> Result<TxOutcome, ChainError> {
+        self.cap_call(
+            cap,
+            |s, cap| c::SetSlashBpsVote {
+                self_: s,
+                cap,
+                slash_bps,
+            },
+            false,
+        )
+        .await
+    }
+
     /// Renames the node.
     pub async fn set_node_name(&self, cap: Address, name: &str) -> Result<TxOutcome, ChainError> {
         self.cap_call(
