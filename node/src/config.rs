@@ -83,6 +83,10 @@ fn invalid(field: &'static str, reason: impl Into<String>) -> ConfigError {
 pub enum TlsConfig {
     /// Plain HTTP (HTTP/1.1 and HTTP/2 prior knowledge). Only allowed on loopback addresses.
     Disabled,
+    /// HTTPS with a self-signed certificate for the node's Ed25519 network key (`network_key`
+    /// or `network_key_path`), the key registered on chain as its `network_public_key`: peers
+    /// and clients accept the certificate because its key is the on-chain one (pinning).
+    NetworkKey,
     /// HTTPS with a PEM certificate chain and private key.
     Pem {
         /// The certificate chain.
@@ -119,6 +123,13 @@ pub struct NodeConfig {
     /// A file holding the BLS protocol key (tagged base64).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub protocol_key_path: Option<PathBuf>,
+    /// The Ed25519 network key (TLS), in the operator key's formats; needed by
+    /// `tls: network_key`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub network_key: Option<String>,
+    /// A file holding the network key (`walrus-node keygen` writes `network.key`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub network_key_path: Option<PathBuf>,
     /// The operator's Ed25519 key: a Sui keystore entry (base64 of flag `00` and the 32-byte
     /// seed) or the seed as 64 hex digits. Without it, the first key of `sui.wallet_path`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -349,6 +360,8 @@ impl NodeConfig {
             peer_tls: Some(false),
             protocol_key: Some(protocol_key.to_tagged_base64()),
             protocol_key_path: None,
+            network_key: None,
+            network_key_path: None,
             operator_key: Some(operator_key.to_base64()),
             node_id,
             cap_id,
@@ -407,6 +420,9 @@ impl NodeConfig {
         if let Some(p) = self.protocol_key_path.as_mut() {
             resolve(p);
         }
+        if let Some(p) = self.network_key_path.as_mut() {
+            resolve(p);
+        }
         if let TlsConfig::Pem {
             certificate_path,
             key_path,
@@ -453,6 +469,24 @@ impl NodeConfig {
             }
             (None, Some(_)) => {}
         }
+        match (&self.network_key, &self.network_key_path) {
+            (Some(_), Some(_)) => {
+                return Err(invalid(
+                    "network_key",
+                    "set either network_key or network_key_path, not both",
+                ));
+            }
+            (None, None) if self.tls == TlsConfig::NetworkKey => {
+                return Err(invalid(
+                    "network_key",
+                    "`tls: network_key` needs network_key or network_key_path",
+                ));
+            }
+            (Some(key), None) => {
+                parse_key("network_key", key)?;
+            }
+            _ => {}
+        }
         if let Some(key) = &self.operator_key {
             parse_operator_key(key)?;
         } else if self.sui.wallet_path.is_none() {
@@ -491,6 +525,32 @@ impl NodeConfig {
             .map_err(|e| invalid("protocol_key", e.to_string()))
     }
 
+    /// The 32-byte seed of the Ed25519 network key, if configured.
+    pub fn load_network_key(&self) -> Result<Option<[u8; 32]>, ConfigError> {
+        let text = match (&self.network_key, &self.network_key_path) {
+            (Some(key), _) => key.clone(),
+            (None, Some(path)) => {
+                std::fs::read_to_string(path).map_err(|source| ConfigError::Io {
+                    path: path.clone(),
+                    source,
+                })?
+            }
+            (None, None) => return Ok(None),
+        };
+        let wallet = parse_key("network_key", &text)?;
+        // The keystore entry is base64 of the scheme flag and the seed.
+        let entry = base64::Engine::decode(
+            &base64::engine::general_purpose::STANDARD,
+            wallet.to_base64(),
+        )
+        .map_err(|e| invalid("network_key", e.to_string()))?;
+        entry
+            .get(1..33)
+            .and_then(|seed| <[u8; 32]>::try_from(seed).ok())
+            .map(Some)
+            .ok_or_else(|| invalid("network_key", "not an Ed25519 key"))
+    }
+
     /// The operator wallet.
     pub fn load_operator_wallet(&self) -> Result<Wallet, ConfigError> {
         if let Some(key) = &self.operator_key {
@@ -522,16 +582,21 @@ impl NodeConfig {
 }
 
 fn parse_operator_key(key: &str) -> Result<Wallet, ConfigError> {
+    parse_key("operator_key", key)
+}
+
+/// An Ed25519 key: a Sui keystore entry or the seed as 64 hex digits.
+fn parse_key(field: &'static str, key: &str) -> Result<Wallet, ConfigError> {
     let key = key.trim();
     let hex_text = key.trim_start_matches("0x");
     if hex_text.len() == 64 && hex_text.bytes().all(|b| b.is_ascii_hexdigit()) {
-        let bytes = hex::decode(hex_text).map_err(|e| invalid("operator_key", e.to_string()))?;
+        let bytes = hex::decode(hex_text).map_err(|e| invalid(field, e.to_string()))?;
         let seed: [u8; 32] = bytes
             .try_into()
-            .map_err(|_| invalid("operator_key", "must be 32 bytes of hex"))?;
+            .map_err(|_| invalid(field, "must be 32 bytes of hex"))?;
         return Ok(Wallet::from_seed(seed));
     }
-    Wallet::from_base64(key).map_err(|e| invalid("operator_key", e.to_string()))
+    Wallet::from_base64(key).map_err(|e| invalid(field, e.to_string()))
 }
 
 #[cfg(test)]
@@ -637,6 +702,39 @@ mod tests {
             NodeConfig::from_yaml("storage_path: /x\nbogus: 1\n"),
             Err(ConfigError::Yaml(_))
         ));
+    }
+
+    #[test]
+    fn network_key_tls_needs_the_key_and_loads_its_seed() {
+        let mut config = local();
+        config.tls = TlsConfig::NetworkKey;
+        assert!(matches!(
+            config.validate(),
+            Err(ConfigError::Invalid {
+                field: "network_key",
+                ..
+            })
+        ));
+        config.network_key = Some(hex::encode([9; 32]));
+        config.rest_api_address = "0.0.0.0:9185".parse().expect("addr");
+        config.validate().expect("valid off loopback with TLS");
+        assert_eq!(config.load_network_key().expect("loads"), Some([9; 32]));
+        let yaml = serde_yaml::to_string(&config).expect("yaml");
+        assert!(yaml.contains("tls: network_key"), "{yaml}");
+        assert_eq!(NodeConfig::from_yaml(&yaml).expect("parses"), config);
+
+        let dir = tempfile::tempdir().expect("tempdir");
+        std::fs::write(
+            dir.path().join("network.key"),
+            Wallet::from_seed([8; 32]).to_base64(),
+        )
+        .expect("writes");
+        config.network_key = None;
+        config.network_key_path = Some("network.key".into());
+        config.resolve_relative_paths(dir.path());
+        assert_eq!(config.load_network_key().expect("loads"), Some([8; 32]));
+        config.network_key = Some("not a key".into());
+        assert!(config.validate().is_err(), "both set");
     }
 
     #[test]

@@ -8,6 +8,7 @@
 //! - [`recovery`]: background recovery of missing slivers and invalid-blob handling.
 //! - [`epoch`]: shard handover on epoch changes.
 //! - [`challenge`]: storage challenges (responder, challenger, verdict exchange).
+//! - [`tls`]: HTTPS with a self-signed certificate for the node's network key.
 //!
 //! [`start`] runs a node in-process and returns a [`NodeHandle`]; the `walrus-node` binary
 //! wraps it.
@@ -22,6 +23,7 @@ pub mod metrics;
 pub mod node;
 pub mod recovery;
 pub mod storage;
+pub mod tls;
 
 use std::{net::SocketAddr, sync::Arc, time::Duration};
 
@@ -89,7 +91,7 @@ impl NodeHandle {
     pub fn rest_url(&self) -> String {
         let scheme = match self.node.config.tls {
             config::TlsConfig::Disabled => "http",
-            config::TlsConfig::Pem { .. } => "https",
+            config::TlsConfig::NetworkKey | config::TlsConfig::Pem { .. } => "https",
         };
         format!("{scheme}://{}", self.rest_address)
     }
@@ -145,6 +147,7 @@ pub async fn start_with_listener(
         );
     }
     let key = config.load_protocol_key()?;
+    let tls_config = server_tls_config(&config, &listener)?;
     let wallet = config.load_operator_wallet()?;
     let path = config.storage_path.clone();
     let sync_writes = config.sync_writes;
@@ -195,11 +198,16 @@ pub async fn start_with_listener(
     let app = api::router(Arc::clone(&node));
     let token = cancel.clone();
     tasks.push(tokio::spawn(async move {
-        let served = axum::serve(listener, app)
-            .with_graceful_shutdown(token.cancelled_owned())
-            .await;
-        if let Err(error) = served {
-            tracing::error!(%error, "REST API server failed");
+        match tls_config {
+            Some(tls_config) => tls::serve(listener, app, tls_config, token).await,
+            None => {
+                let served = axum::serve(listener, app)
+                    .with_graceful_shutdown(token.cancelled_owned())
+                    .await;
+                if let Err(error) = served {
+                    tracing::error!(%error, "REST API server failed");
+                }
+            }
         }
     }));
     let metrics_address = match metrics_address_config {
@@ -244,4 +252,32 @@ pub async fn start_with_listener(
         cancel,
         tasks,
     })
+}
+
+/// The rustls server config of the REST API, or `None` for plain HTTP.
+fn server_tls_config(
+    config: &NodeConfig,
+    listener: &TcpListener,
+) -> Result<Option<Arc<rustls::ServerConfig>>, NodeError> {
+    match &config.tls {
+        config::TlsConfig::Disabled => Ok(None),
+        config::TlsConfig::Pem {
+            certificate_path,
+            key_path,
+        } => tls::server_config(certificate_path, key_path)
+            .map(Some)
+            .map_err(NodeError::Tls),
+        config::TlsConfig::NetworkKey => {
+            let seed = config.load_network_key()?.ok_or_else(|| {
+                NodeError::Tls("`tls: network_key` needs a network key".to_owned())
+            })?;
+            let mut names = vec!["localhost".to_owned()];
+            if let Ok(address) = listener.local_addr() {
+                names.push(address.ip().to_string());
+            }
+            tls::network_key_server_config(&seed, names)
+                .map(Some)
+                .map_err(NodeError::Tls)
+        }
+    }
 }

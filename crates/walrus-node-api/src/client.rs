@@ -38,7 +38,7 @@ pub enum NodeApiError {
         reason: String,
     },
     /// The request could not be sent or the response not received.
-    #[error("transport error: {0}")]
+    #[error("transport error: {}", crate::tls::error_chain(.0))]
     Transport(#[from] reqwest::Error),
     /// The node answered with an error in the API's error shape.
     #[error("node error: {0}")]
