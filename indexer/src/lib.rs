@@ -28,3 +28,4 @@ pub mod indexer;
 
 pub use indexer::{Indexer, IndexerConfig, IndexerError, SuiContext};
 pub mod api;
+pub mod service;

@@ -7,9 +7,8 @@ use std::path::PathBuf;
 use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
 use sui_sdk_types::Address;
-use walrus_indexer::api::{self, ApiState};
 use walrus_indexer::store::open_url;
-use walrus_indexer::{Indexer, IndexerConfig, SuiContext};
+use walrus_indexer::{IndexerConfig, service};
 use walrus_sui::client::WalrusSuiClient;
 use walrus_sui::config::WalrusSuiConfig;
 
@@ -91,30 +90,22 @@ async fn run(args: RunArgs) -> anyhow::Result<()> {
     let store = open_url(&args.database_url)
         .await
         .with_context(|| format!("opening {}", args.database_url))?;
-    let indexer = Indexer::new(
-        store.clone(),
-        IndexerConfig {
-            max_batch_checkpoints: args.max_batch,
-            ..IndexerConfig::default()
-        },
-    );
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
         .with_context(|| format!("binding {}", args.listen))?;
     let address = listener.local_addr()?;
-    let app = api::router(ApiState {
-        store,
-        progress: indexer.progress(),
-    });
-    let server = tokio::spawn(async move { axum::serve(listener, app).await });
     println!("listening on {address}");
     tracing::info!(%address, "indexer: API listening");
-    let context = SuiContext(client.clone());
-    tokio::select! {
-        result = indexer.run(&client, &context) => result.context("indexing")?,
-        result = server => result.context("API task")?.context("API server")?,
-        _ = tokio::signal::ctrl_c() => tracing::info!("indexer: interrupted"),
-    }
+    let config = IndexerConfig {
+        max_batch_checkpoints: args.max_batch,
+        ..IndexerConfig::default()
+    };
+    let interrupted = async {
+        if tokio::signal::ctrl_c().await.is_ok() {
+            tracing::info!("indexer: interrupted");
+        }
+    };
+    service::run(client, store, config, listener, interrupted).await?;
     Ok(())
 }
 

@@ -911,29 +911,29 @@ async fn run_indexer(
     database_url: &str,
     listen: std::net::SocketAddr,
 ) -> anyhow::Result<()> {
-    use walrus_indexer::{Indexer, IndexerConfig, SuiContext, api};
     let config = WalrusSuiConfig::load(sui_config)
         .with_context(|| format!("reading {}", sui_config.display()))?;
     let client = walrus_sui::client::WalrusSuiClient::new(config).context("chain client")?;
     let store = walrus_indexer::store::open_url(database_url)
         .await
         .with_context(|| format!("opening {database_url}"))?;
-    let indexer = Indexer::new(store.clone(), IndexerConfig::default());
     let listener = tokio::net::TcpListener::bind(listen)
         .await
         .with_context(|| format!("binding {listen}"))?;
-    let app = api::router(api::ApiState {
-        store,
-        progress: indexer.progress(),
-    });
-    let server = tokio::spawn(async move { axum::serve(listener, app).await });
     println!("indexer: listening on {listen}");
-    let context = SuiContext(client.clone());
-    tokio::select! {
-        result = indexer.run(&client, &context) => result.context("indexing")?,
-        result = server => result.context("API task")?.context("API server")?,
-        result = wait_for_stop_signal() => result?,
-    }
+    let stop = async {
+        if let Err(e) = wait_for_stop_signal().await {
+            eprintln!("indexer: cannot wait for signals ({e}); stopping");
+        }
+    };
+    walrus_indexer::service::run(
+        client,
+        store,
+        walrus_indexer::IndexerConfig::default(),
+        listener,
+        stop,
+    )
+    .await?;
     Ok(())
 }
 
