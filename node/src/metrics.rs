@@ -24,6 +24,9 @@ pub struct Metrics {
     pub recoveries: IntCounterVec,
     /// Bytes of recovery symbols received from other nodes.
     pub recovery_symbol_bytes: IntCounter,
+    /// Bytes of recovery responses received from other nodes: symbols with their Merkle proofs,
+    /// as BCS (what the network carried, without HTTP framing).
+    pub recovery_response_bytes: IntCounter,
     /// HTTP requests answered, by status code.
     pub http_responses: IntCounterVec,
     /// Storage challenges this node ran as challenger, by outcome (`sent`, `passed`, `failed`).
@@ -91,6 +94,10 @@ impl Metrics {
             recovery_symbol_bytes: counter(
                 "walrus_node_recovery_symbol_bytes_total",
                 "Bytes of recovery symbols received",
+            ),
+            recovery_response_bytes: counter(
+                "walrus_node_recovery_response_bytes_total",
+                "Bytes of recovery responses (symbols and proofs, BCS) received",
             ),
             http_responses: counter_vec(
                 "walrus_node_http_responses_total",

@@ -319,6 +319,9 @@ where
             node.metrics
                 .recovery_symbol_bytes
                 .inc_by(u64::try_from(bytes).unwrap_or(u64::MAX));
+            node.metrics
+                .recovery_response_bytes
+                .inc_by(bcs::serialized_size(&list).map_or(0, |n| n as u64));
             accept(list, &mut symbols);
         }
     }
