@@ -219,7 +219,10 @@ pub struct GenesisInfo {
     pub system_object: Address,
     /// The shared `Staking` object.
     pub staking_object: Address,
-    /// The initial shared version of `System` and `Staking`.
+    /// The shared `wal::wal::ProtectedTreasury` (holds the `TreasuryCap<WAL>`).
+    #[serde(default = "wal_treasury_id")]
+    pub wal_treasury: Address,
+    /// The initial shared version of `System`, `Staking` and the `ProtectedTreasury`.
     pub initial_shared_version: u64,
     /// The Walrus epoch at genesis.
     pub epoch: u32,
@@ -231,6 +234,11 @@ pub struct GenesisInfo {
     pub faucet: AccountInfo,
     /// The genesis committee.
     pub nodes: Vec<NodeInfo>,
+}
+
+/// The ID of the genesis `ProtectedTreasury` (deterministic, the same on every devnet).
+pub fn wal_treasury_id() -> Address {
+    named_address("object::wal_treasury")
 }
 
 fn enc<T: Serialize>(value: &T) -> Result<Vec<u8>, GenesisError> {
@@ -718,6 +726,17 @@ pub fn build(
     );
     let _ = ObjectId([0; 32]);
 
+    // The WAL treasury, as `wal::init` leaves it: shared, the `TreasuryCap<WAL>` under the
+    // dynamic object field `TreasuryCapKey()`, its supply all WAL minted above.
+    let minted = config
+        .balances
+        .iter()
+        .map(|b| b.wal)
+        .chain(nodes.iter().map(|n| n.stake))
+        .try_fold(config.faucet_wal, u64::checked_add)
+        .ok_or_else(|| GenesisError::Config("the WAL minted at genesis overflows u64".into()))?;
+    objects.extend(wal_treasury(minted)?);
+
     let info = GenesisInfo {
         chain_id: String::new(),
         genesis_timestamp_ms,
@@ -726,6 +745,7 @@ pub fn build(
         wal_coin_type: wal.to_string(),
         system_object: system_id,
         staking_object: staking_id,
+        wal_treasury: wal_treasury_id(),
         initial_shared_version: 1,
         epoch,
         n_shards: config.n_shards,
@@ -734,4 +754,39 @@ pub fn build(
         nodes,
     };
     Ok((objects, info))
+}
+
+/// The shared `ProtectedTreasury`, the dynamic object field `Wrapper<TreasuryCapKey> -> ID` under
+/// it, and the `TreasuryCap<WAL>` with `total_supply` under the field.
+fn wal_treasury(total_supply: u64) -> Result<Vec<GenesisObject>, GenesisError> {
+    use crate::natives::wal::{TreasuryCapData, TreasuryCapKey, cap_key_type, treasury_cap_tag};
+    let treasury_id = wal_treasury_id();
+    let cap_id = named_address("object::wal_treasury::cap");
+    let treasury = struct_object(
+        crate::natives::wal::treasury_tag(),
+        false,
+        enc(&walrus_sui::objects::ProtectedTreasury {
+            id: Uid {
+                id: to_object_id(treasury_id),
+            },
+        })?,
+        Owner::Shared(1),
+    )?;
+    let (field_id, field_object) = field(
+        treasury_id,
+        crate::natives::dof_wrapper_of(cap_key_type()),
+        &TreasuryCapKey::default(),
+        crate::natives::object_id_type(),
+        &to_object_id(cap_id),
+    )?;
+    let cap = struct_object(
+        treasury_cap_tag(),
+        true,
+        enc(&TreasuryCapData {
+            id: to_object_id(cap_id),
+            total_supply,
+        })?,
+        Owner::Object(field_id),
+    )?;
+    Ok(vec![treasury, field_object, cap])
 }

@@ -233,7 +233,7 @@ impl DevnetHandle {
     }
 
     /// A `walrus-sui` client configuration for this devnet, built from its genesis output (the
-    /// gRPC endpoint, package and object IDs) with a 30 s execution timeout.
+    /// gRPC endpoint, package and object IDs, the WAL treasury) with a 30 s execution timeout.
     pub fn sui_config(&self) -> walrus_sui::config::WalrusSuiConfig {
         let mut config = walrus_sui::config::WalrusSuiConfig::new(
             self.grpc_url(),
@@ -242,6 +242,7 @@ impl DevnetHandle {
             self.genesis.system_object,
             self.genesis.staking_object,
         );
+        config.wal_treasury_id = Some(self.genesis.wal_treasury);
         config.execution_timeout_secs = 30;
         config
     }

@@ -1628,14 +1628,62 @@ mod init_tests {
 /// The devnet mints WAL at genesis only (to the faucet, configured balances and the genesis
 /// stake); it never exceeds the fixed supply.
 mod wal_tests {
-    use sui_sdk_types::ObjectData;
+    use std::collections::BTreeMap;
+
+    use sui_sdk_types::{ObjectData, Owner};
     use walrus_devnet::DevnetConfig;
     use walrus_devnet::framework::{self, CoinData};
-    use walrus_devnet::genesis::{self, FROST_PER_WAL};
-    use walrus_sui::objects::StakedWal;
+    use walrus_devnet::genesis::{self, FROST_PER_WAL, GenesisInfo};
+    use walrus_devnet::natives::coin::split_value;
+    use walrus_devnet::natives::wal::{self, burn, total_supply};
+    use walrus_sui::objects::{ProtectedTreasury, StakedWal};
+
+    use super::*;
 
     /// `wal::wal` mints 5 billion WAL.
     const TOTAL_SUPPLY_WAL: u64 = 5_000_000_000;
+
+    /// The genesis objects as live objects.
+    struct Genesis(BTreeMap<Address, Object>);
+
+    impl ObjectSource for Genesis {
+        fn object(&self, id: &Address) -> Option<Object> {
+            self.0.get(id).cloned()
+        }
+    }
+
+    /// The devnet genesis (the devnet's `init`) and its shared `ProtectedTreasury`.
+    fn genesis() -> (Genesis, GenesisInfo, ProtectedTreasury) {
+        let (objects, info) = genesis::build(&DevnetConfig::default(), 1_000).unwrap();
+        let live = Genesis(
+            objects
+                .iter()
+                .map(|g| {
+                    let object = Object::new(g.data().clone(), *g.owner(), Digest::ZERO, 0);
+                    (object.object_id(), object)
+                })
+                .collect(),
+        );
+        let stored = live.0.get(&info.wal_treasury).unwrap();
+        assert!(matches!(stored.owner(), Owner::Shared(_)));
+        let strukt = stored.as_struct().unwrap();
+        assert_eq!(*strukt.object_type(), wal::treasury_tag());
+        let treasury = bcs::from_bytes(strukt.contents()).unwrap();
+        (live, info, treasury)
+    }
+
+    /// The faucet's WAL coin (the publisher's coin of the Move test).
+    fn faucet_coin(live: &Genesis, info: &GenesisInfo) -> CoinData {
+        live.0
+            .values()
+            .find_map(|o| {
+                let s = o.as_struct()?;
+                (*s.object_type() == framework::wal_coin_tag()
+                    && *o.owner() == Owner::Address(info.faucet.address))
+                .then(|| bcs::from_bytes(s.contents()).unwrap())
+            })
+            .unwrap()
+    }
 
     #[test]
     fn init_mints_whole_supply_to_publisher() {
@@ -1658,8 +1706,30 @@ mod wal_tests {
         }
         assert!(minted > 0);
         assert!(minted <= TOTAL_SUPPLY_WAL * FROST_PER_WAL);
+        // The treasury's supply is everything minted.
+        let (live, info, treasury) = genesis();
+        let mut ctx = NativeCtx::new(info.faucet.address, Digest::new([7; 32]), 0, &live);
+        assert_eq!(total_supply(&mut ctx, &treasury).unwrap(), minted);
         // Nine decimals.
         assert_eq!(FROST_PER_WAL, 10u64.pow(9));
+        assert_eq!(wal::DECIMALS, 9);
+        assert_eq!(wal::FROST_PER_WAL, FROST_PER_WAL);
+    }
+
+    #[test]
+    fn burn_reduces_supply() {
+        let (live, info, treasury) = genesis();
+        let mut ctx = NativeCtx::new(info.faucet.address, Digest::new([7; 32]), 0, &live);
+        let mut coin = faucet_coin(&live, &info);
+        let before = total_supply(&mut ctx, &treasury).unwrap();
+        // `coin.split(1_000, ctx)`.
+        let burnt = CoinData {
+            id: framework::to_object_id(ctx.fresh_id()),
+            value: split_value(&mut coin.value, 1_000).unwrap(),
+        };
+        burn(&mut ctx, &treasury, burnt).unwrap();
+        assert_eq!(total_supply(&mut ctx, &treasury).unwrap(), before - 1_000);
+        assert!(ctx.deleted.contains(&framework::to_address(burnt.id)));
     }
 }
 

@@ -11,6 +11,7 @@
 //! system_object_id: 0x3d…
 //! staking_object_id: 0x4e…
 //! # optional:
+//! wal_treasury_id: 0x5f…
 //! wallet_path: /home/me/.walrus/sui.keystore
 //! gas_budget: 100000000
 //! execution_timeout_secs: 60
@@ -41,6 +42,10 @@ pub struct WalrusSuiConfig {
     pub system_object_id: Address,
     /// The shared `walrus::staking::Staking` object.
     pub staking_object_id: Address,
+    /// The shared `wal::wal::ProtectedTreasury` (WAL total supply and burning); optional, only
+    /// [`crate::client::WalrusSuiClient::wal_total_supply`] and `burn_wal` need it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub wal_treasury_id: Option<Address>,
     /// The package that first defined the Walrus types (for type tags and event filters); the
     /// same as `walrus_package_id` until the package is upgraded.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -117,6 +122,7 @@ impl WalrusSuiConfig {
             walrus_package_id,
             system_object_id,
             staking_object_id,
+            wal_treasury_id: None,
             walrus_type_origin_id: None,
             wallet_path: None,
             gas_budget: DEFAULT_GAS_BUDGET,

@@ -199,10 +199,7 @@ fn is_test_attribute(attribute: &str) -> bool {
 /// Move unit tests that have no devnet twin yet, as `<module>_tests::<function>`. Keep this list
 /// minimal: an entry that gets a twin (or no longer names a Move test) fails the check, so it must
 /// be removed in the same change.
-const TWINS_PENDING: &[&str] = &[
-    // The devnet has no `wal::ProtectedTreasury` (WAL is minted at genesis only).
-    "wal_tests::burn_reduces_supply",
-];
+const TWINS_PENDING: &[&str] = &[];
 
 /// The devnet's Rust test files (`crates/walrus-devnet/tests/*.rs`) as `(path, source)`.
 fn devnet_test_sources() -> Vec<(String, String)> {

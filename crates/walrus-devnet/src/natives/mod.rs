@@ -19,6 +19,7 @@ pub mod staking_pool;
 pub mod storage_node;
 pub mod storage_resource;
 pub mod system;
+pub mod wal;
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -203,6 +204,11 @@ pub struct NativeFn {
 pub fn lookup(package: &Address, module: &str, function: &str) -> Option<NativeFn> {
     if *package == SUI_FRAMEWORK {
         coin::lookup(module, function)
+    } else if *package == framework::wal_package() {
+        match module {
+            "wal" => wal::lookup(function),
+            _ => None,
+        }
     } else if *package == framework::walrus_package() {
         match module {
             "system" => system::lookup(function),
@@ -454,17 +460,28 @@ impl<'a> NativeCtx<'a> {
         Ok(value)
     }
 
-    // === Dynamic object fields (`object_table`) ===
+    // === Dynamic object fields (`object_table`, and any `dynamic_object_field` key) ===
 
-    /// The field of the dynamic object field `key` under `parent`, and the ID of the object it
-    /// points to.
-    fn dof_object_id(&mut self, parent: Address, key: &ObjectId) -> Option<(Address, Address)> {
-        let key_bytes = bcs::to_bytes(key).ok()?;
-        let field = self.load_child(parent, &dof_wrapper_type(), &key_bytes)?;
+    /// The field of the dynamic object field whose name has Move type `key_type` and BCS bytes
+    /// `key_bytes` under `parent`, and the ID of the object it points to.
+    fn dof_object_id_of(
+        &mut self,
+        parent: Address,
+        key_type: &TypeTag,
+        key_bytes: &[u8],
+    ) -> Option<(Address, Address)> {
+        let field = self.load_child(parent, &dof_wrapper_of(key_type.clone()), key_bytes)?;
         let contents = self.children.get(&field)?.contents.as_ref()?;
         let value = contents.get(32 + key_bytes.len()..)?;
         let object: ObjectId = bcs::from_bytes(value).ok()?;
         Some((field, framework::to_address(object)))
+    }
+
+    /// The field of the dynamic object field `key` (an `ID`) under `parent`, and the ID of the
+    /// object it points to.
+    fn dof_object_id(&mut self, parent: Address, key: &ObjectId) -> Option<(Address, Address)> {
+        let key_bytes = bcs::to_bytes(key).ok()?;
+        self.dof_object_id_of(parent, &object_id_type(), &key_bytes)
     }
 
     /// `dynamic_object_field::exists_(parent, key)` (`object_table::contains`).
@@ -475,14 +492,45 @@ impl<'a> NativeCtx<'a> {
             .is_some_and(|c| c.contents.is_some())
     }
 
+    /// `dynamic_object_field::exists_with_type<K, V>(parent, key)` for a key of Move type
+    /// `key_type`: the object exists and is a `value_type`.
+    pub fn dof_exists_with_type<K: Serialize>(
+        &mut self,
+        parent: Address,
+        key_type: &TypeTag,
+        key: &K,
+        value_type: &StructTag,
+    ) -> bool {
+        let Ok(key_bytes) = bcs::to_bytes(key) else {
+            return false;
+        };
+        self.dof_object_id_of(parent, key_type, &key_bytes)
+            .and_then(|(field, object)| self.load_child_at(field, object))
+            .and_then(|id| self.children.get(&id))
+            .is_some_and(|c| c.contents.is_some() && c.ty == *value_type)
+    }
+
     /// `dynamic_object_field::borrow(parent, key)`; aborts with `EFieldDoesNotExist` if missing.
     pub fn dof_borrow<V: DeserializeOwned>(
         &mut self,
         parent: Address,
         key: &ObjectId,
     ) -> NResult<V> {
+        self.dof_borrow_keyed(parent, &object_id_type(), key)
+    }
+
+    /// `dynamic_object_field::borrow(parent, key)` for a key of Move type `key_type`.
+    pub fn dof_borrow_keyed<K: Serialize, V: DeserializeOwned>(
+        &mut self,
+        parent: Address,
+        key_type: &TypeTag,
+        key: &K,
+    ) -> NResult<V> {
         let missing = || framework_abort("dynamic_field", "borrow_child_object", 1);
-        let (field, object) = self.dof_object_id(parent, key).ok_or_else(missing)?;
+        let key_bytes = bcs::to_bytes(key).map_err(|_| invariant())?;
+        let (field, object) = self
+            .dof_object_id_of(parent, key_type, &key_bytes)
+            .ok_or_else(missing)?;
         let id = self.load_child_at(field, object).ok_or_else(missing)?;
         let contents = self
             .children
@@ -499,8 +547,22 @@ impl<'a> NativeCtx<'a> {
         key: &ObjectId,
         value: &V,
     ) -> NResult<()> {
+        self.dof_write_keyed(parent, &object_id_type(), key, value)
+    }
+
+    /// Writes back an object borrowed with [`Self::dof_borrow_keyed`].
+    pub fn dof_write_keyed<K: Serialize, V: Serialize>(
+        &mut self,
+        parent: Address,
+        key_type: &TypeTag,
+        key: &K,
+        value: &V,
+    ) -> NResult<()> {
         let missing = || framework_abort("dynamic_field", "borrow_child_object_mut", 1);
-        let (field, object) = self.dof_object_id(parent, key).ok_or_else(missing)?;
+        let key_bytes = bcs::to_bytes(key).map_err(|_| invariant())?;
+        let (field, object) = self
+            .dof_object_id_of(parent, key_type, &key_bytes)
+            .ok_or_else(missing)?;
         let id = self.load_child_at(field, object).ok_or_else(missing)?;
         let child = self.children.get_mut(&id).ok_or_else(invariant)?;
         child.contents = Some(bcs::to_bytes(value).map_err(|_| invariant())?);
@@ -571,11 +633,17 @@ pub fn object_id_type() -> TypeTag {
 /// `0x2::dynamic_object_field::Wrapper<0x2::object::ID>`, the name type of an `ObjectTable<ID, _>`
 /// entry.
 pub fn dof_wrapper_type() -> TypeTag {
+    dof_wrapper_of(object_id_type())
+}
+
+/// `0x2::dynamic_object_field::Wrapper<K>`, the field name type of a dynamic object field whose
+/// key has type `key_type` (the wrapper's BCS is the key's).
+pub fn dof_wrapper_of(key_type: TypeTag) -> TypeTag {
     TypeTag::Struct(Box::new(framework::struct_tag(
         SUI_FRAMEWORK,
         "dynamic_object_field",
         "Wrapper",
-        vec![object_id_type()],
+        vec![key_type],
     )))
 }
 

@@ -519,6 +519,25 @@ impl WalrusSuiClient {
         self.execute_locked(ptb).await
     }
 
+    /// Burns `amount` FROST of the sender's WAL (`wal::burn`), reducing the total supply; needs
+    /// `wal_treasury_id` in the configuration.
+    pub async fn burn_wal(&self, amount: u64) -> Result<TxOutcome, ChainError> {
+        let treasury = self.wal_treasury_id()?;
+        let _tx = self.lock_transactions().await;
+        let mut ptb = PtbBuilder::new();
+        self.add_shared(&mut ptb, treasury).await?;
+        let payment = self.wal_payment(&mut ptb, amount).await?;
+        let coin = ptb.split_coin(&payment, &[amount])?;
+        ptb.call(
+            self.config.wal_package_id,
+            &c::WalBurn {
+                treasury: obj(treasury),
+                coin: nested(coin),
+            },
+        )?;
+        self.execute_locked(ptb).await
+    }
+
     /// Adds `amount` FROST of subsidies for the next `epochs_ahead` epochs.
     pub async fn add_subsidy(
         &self,

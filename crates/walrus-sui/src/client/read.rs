@@ -13,8 +13,8 @@ use walrus_core::ObjectId;
 use super::{ChainError, ObjectKind, ObjectRef, WalrusSuiClient, to_address};
 use crate::move_types::{G1Element, MoveStruct};
 use crate::objects::{
-    Blob, ChallengeState, Committee, Metadata, NodeRecord, StakedWal, Staking, StakingInnerV1,
-    StakingPool, Storage, StorageNodeCap, System, SystemStateInnerV1,
+    Blob, ChallengeState, Committee, Metadata, NodeRecord, ProtectedTreasury, StakedWal, Staking,
+    StakingInnerV1, StakingPool, Storage, StorageNodeCap, System, SystemStateInnerV1,
 };
 
 const OBJECT_MASK: &[&str] = &[
@@ -386,6 +386,45 @@ impl WalrusSuiClient {
     /// The shard assignment of the next committee, once selected.
     pub async fn next_shard_assignment(&self) -> Result<Option<Committee>, ChainError> {
         Ok(self.staking_state().await?.next_committee)
+    }
+
+    /// The configured `ProtectedTreasury` ID (`wal_treasury_id`).
+    pub(crate) fn wal_treasury_id(&self) -> Result<Address, ChainError> {
+        self.config.wal_treasury_id.ok_or_else(|| {
+            ChainError::InvalidArgument("no wal_treasury_id in the client configuration".into())
+        })
+    }
+
+    /// The total WAL supply in FROST (`wal::total_supply`): the `TreasuryCap<WAL>` held by the
+    /// `ProtectedTreasury` under the dynamic object field `TreasuryCapKey()`.
+    pub async fn wal_total_supply(&self) -> Result<u64, ChainError> {
+        let treasury = self.wal_treasury_id()?;
+        // Checks that the configured object is a `ProtectedTreasury`.
+        self.get_typed::<ProtectedTreasury>(treasury).await?;
+        let key_type = TypeTag::Struct(Box::new(super::struct_tag(
+            self.config.wal_package_id,
+            "wal",
+            "TreasuryCapKey",
+            Vec::new(),
+        )));
+        let wrapper = TypeTag::Struct(Box::new(super::struct_tag(
+            Address::TWO,
+            "dynamic_object_field",
+            "Wrapper",
+            vec![key_type],
+        )));
+        // `TreasuryCapKey()` has no fields; Move gives it a `dummy_field: bool`.
+        let cap_id: ObjectId = self.get_dynamic_field(treasury, &wrapper, &false).await?;
+        let cap = self.get_object(to_address(cap_id)).await?;
+        if cap.type_.module().as_str() != "coin" || cap.type_.name().as_str() != "TreasuryCap" {
+            return Err(ChainError::UnexpectedObject {
+                id: cap.id,
+                message: format!("expected a TreasuryCap<WAL>, found a {}", cap.type_),
+            });
+        }
+        // `TreasuryCap<T> { id: UID, total_supply: Supply<T> { value: u64 } }`.
+        let (_, supply): (ObjectId, u64) = cap.decode()?;
+        Ok(supply)
     }
 
     /// A node's staking pool (its object ID is the node ID).
