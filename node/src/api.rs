@@ -1,12 +1,17 @@
 //! The REST API (`data-plane.md` section 7) over axum: parses requests, calls the node logic
 //! and renders BCS bodies, the JSON success envelope or the AIP-193 error shape.
 
-use std::{str::FromStr, sync::Arc, time::Duration};
+use std::{
+    net::{IpAddr, Ipv4Addr, SocketAddr},
+    str::FromStr,
+    sync::Arc,
+    time::Duration,
+};
 
 use axum::{
-    Router,
+    Extension, Router,
     body::{Body, Bytes},
-    extract::{Path, RawQuery, Request, State},
+    extract::{ConnectInfo, Path, RawQuery, Request, State},
     http::{HeaderMap, HeaderValue, StatusCode, header},
     middleware::{self, Next},
     response::{IntoResponse, Response},
@@ -404,7 +409,24 @@ async fn health(State(node): Node, RawQuery(query): RawQuery) -> Response {
 /// The largest challenge-symbols request body: the positions are 37 bytes each.
 const CHALLENGE_BODY_LIMIT: usize = 16 + routes::MAX_CHALLENGE_POSITIONS * 40;
 
-async fn challenge_symbols(State(node): Node, headers: HeaderMap, body: Body) -> ApiResult {
+async fn challenge_symbols(
+    State(node): Node,
+    connect_info: Option<Extension<ConnectInfo<SocketAddr>>>,
+    headers: HeaderMap,
+    body: Body,
+) -> ApiResult {
+    // Without the peer address (a server started without connect info) all clients share one
+    // bucket.
+    let client = connect_info.map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |c| c.0.0.ip());
+    if let Err(wait) = node.challenge_limiter.check(client) {
+        node.metrics.challenge_requests_limited.inc();
+        let millis = u64::try_from(wait.as_millis()).unwrap_or(u64::MAX).max(1);
+        return Err(HttpError(ApiError::new(
+            ApiStatus::ResourceExhausted,
+            reason::CHALLENGE_RATE_LIMITED,
+            format!("too many challenge requests from {client}; retry in {millis} ms"),
+        )));
+    }
     check_octet_stream(&headers)?;
     let body = read_body(body, &headers, CHALLENGE_BODY_LIMIT).await?;
     let positions: Vec<ChallengePosition> = bcs::from_bytes(&body).map_err(|e| {

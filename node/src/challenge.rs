@@ -15,7 +15,9 @@
 //!   lowest-index signer at once, the others only if the verdict is still not recorded after
 //!   `submit_delay_secs`. A duplicate submission is not an error.
 //!
-//! [`run`] is the background worker that ties these together.
+//! [`run`] is the background worker that ties these together. The verdicts this node signed are
+//! kept in its store ([`ChallengeState::persistent`]): a node restarted mid-epoch serves the same
+//! verdicts, does not challenge again, and resumes the exchange and submission for them.
 
 use std::{
     collections::{BTreeMap, HashMap},
@@ -39,7 +41,11 @@ use walrus_sui::{
     errors::ChallengesError,
 };
 
-use crate::{committee::Member, node::NodeInner};
+use crate::{
+    committee::Member,
+    node::NodeInner,
+    storage::{NodeStore, StoreError},
+};
 
 // ===== Chain interface
 
@@ -140,13 +146,48 @@ impl ChallengeChain for SuiChallengeChain {
 
 // ===== Shared state (read by the REST API)
 
-/// The verdicts this node signed, by `(epoch, target)`, served to the other challengers.
+/// The node-state key under which the signed verdicts are stored.
+const VERDICTS_STATE_KEY: &str = "challenge_verdicts";
+
+/// A stored verdict: epoch, target, signed message.
+type StoredVerdict = (Epoch, ObjectId, SignedChallengeVerdict);
+
+/// The verdicts this node signed, by `(epoch, target)`, served to the other challengers. Only the
+/// current and the previous epoch are kept. With a store ([`Self::persistent`]) every change is
+/// written (BCS, one node-state value) before it becomes visible, so a restart loses none.
 #[derive(Debug, Default)]
 pub struct ChallengeState {
     verdicts: Mutex<BTreeMap<(Epoch, ObjectId), SignedChallengeVerdict>>,
+    store: Option<Arc<dyn NodeStore>>,
 }
 
 impl ChallengeState {
+    /// The state kept in `store`, with the verdicts stored there. Stored verdicts that cannot be
+    /// read are logged and dropped (the node then challenges again in this epoch).
+    pub fn persistent(store: Arc<dyn NodeStore>) -> Self {
+        let stored = store.state(VERDICTS_STATE_KEY).and_then(|bytes| {
+            bytes
+                .map(|bytes| bcs::from_bytes::<Vec<StoredVerdict>>(&bytes))
+                .transpose()
+                .map_err(|e| StoreError::Corrupt(format!("challenge verdicts: {e}")))
+        });
+        let verdicts = match stored {
+            Ok(stored) => stored
+                .unwrap_or_default()
+                .into_iter()
+                .map(|(epoch, target, signed)| ((epoch, target), signed))
+                .collect(),
+            Err(error) => {
+                tracing::error!(%error, "cannot read the stored challenge verdicts");
+                BTreeMap::new()
+            }
+        };
+        Self {
+            verdicts: Mutex::new(verdicts),
+            store: Some(store),
+        }
+    }
+
     /// This node's signed verdict on `target` for `epoch`, if it has one.
     pub fn verdict(&self, epoch: Epoch, target: &ObjectId) -> Option<SignedChallengeVerdict> {
         self.verdicts
@@ -155,12 +196,55 @@ impl ChallengeState {
             .and_then(|verdicts| verdicts.get(&(epoch, *target)).cloned())
     }
 
+    /// The targets this node has signed a verdict on for `epoch`.
+    pub fn targets(&self, epoch: Epoch) -> Vec<ObjectId> {
+        self.verdicts
+            .lock()
+            .map(|verdicts| {
+                verdicts
+                    .keys()
+                    .filter(|(e, _)| *e == epoch)
+                    .map(|(_, target)| *target)
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
     /// Records a signed verdict and forgets those older than the previous epoch.
-    pub fn insert(&self, epoch: Epoch, target: ObjectId, verdict: SignedChallengeVerdict) {
-        if let Ok(mut verdicts) = self.verdicts.lock() {
-            verdicts.retain(|(e, _), _| e.saturating_add(1) >= epoch);
-            verdicts.insert((epoch, target), verdict);
+    pub fn insert(
+        &self,
+        epoch: Epoch,
+        target: ObjectId,
+        verdict: SignedChallengeVerdict,
+    ) -> Result<(), StoreError> {
+        self.insert_all(epoch, vec![(target, verdict)])
+    }
+
+    /// Records the signed verdicts of one round (one store write) and forgets those older than
+    /// the previous epoch. On a store error nothing changes.
+    pub fn insert_all(
+        &self,
+        epoch: Epoch,
+        verdicts: Vec<(ObjectId, SignedChallengeVerdict)>,
+    ) -> Result<(), StoreError> {
+        let mut current = self
+            .verdicts
+            .lock()
+            .map_err(|_| StoreError::Engine("challenge verdicts lock poisoned".into()))?;
+        let mut next = current.clone();
+        next.retain(|(e, _), _| e.saturating_add(1) >= epoch);
+        for (target, verdict) in verdicts {
+            next.insert((epoch, target), verdict);
         }
+        if let Some(store) = &self.store {
+            let stored: Vec<StoredVerdict> =
+                next.iter().map(|((e, t), v)| (*e, *t, v.clone())).collect();
+            let bytes = bcs::to_bytes(&stored)
+                .map_err(|e| StoreError::Corrupt(format!("challenge verdicts: {e}")))?;
+            store.set_state(VERDICTS_STATE_KEY, &bytes)?;
+        }
+        *current = next;
+        Ok(())
     }
 }
 
@@ -324,7 +408,7 @@ pub async fn challenge_target(
         .copied()
         .collect();
     for batch in positions.chunks(MAX_CHALLENGE_POSITIONS) {
-        let answers = match tokio::time::timeout(timeout, client.challenge_symbols(batch)).await {
+        let answers = match tokio::time::timeout(timeout, request_symbols(client, batch)).await {
             Ok(Ok(answers)) if answers.len() == batch.len() => answers,
             Ok(Ok(_)) => {
                 *failures.entry(SampleFailure::Invalid).or_default() += batch.len();
@@ -407,6 +491,29 @@ pub fn load_metadata(
     metadata
 }
 
+/// How long a challenger waits before asking again after a `CHALLENGE_RATE_LIMITED` answer.
+const RATE_LIMITED_RETRY: Duration = Duration::from_millis(250);
+
+/// Requests the symbols of `batch`, asking again while the target rate-limits this challenger
+/// (the caller's timeout bounds the whole: a target that keeps refusing fails those samples).
+async fn request_symbols(
+    client: &NodeClient,
+    batch: &[ChallengePosition],
+) -> Result<Vec<Option<GeneralRecoverySymbol>>, walrus_node_api::NodeApiError> {
+    loop {
+        match client.challenge_symbols(batch).await {
+            Err(error)
+                if error.api_error().is_some_and(|e| {
+                    e.reason.as_deref() == Some(reason::CHALLENGE_RATE_LIMITED)
+                }) =>
+            {
+                tokio::time::sleep(RATE_LIMITED_RETRY).await;
+            }
+            other => return other,
+        }
+    }
+}
+
 /// The per-round settings.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RoundConfig {
@@ -477,6 +584,7 @@ pub async fn run_round(
             (target.node_id, outcome)
         });
     let mut outcomes = BTreeMap::new();
+    let mut signed_verdicts = Vec::new();
     for (target, outcome) in futures::future::join_all(rounds).await {
         node.metrics.challenges.with_label_values(&["sent"]).inc();
         node.metrics
@@ -498,8 +606,13 @@ pub async fn run_round(
             "challenged storage node"
         );
         let signed = ChallengeVerdictMsg::verdict(epoch, target, outcome.passed).sign(&node.key);
-        node.challenges.insert(epoch, target, signed);
+        signed_verdicts.push((target, signed));
         outcomes.insert(target, outcome);
+    }
+    if let Err(error) = node.challenges.insert_all(epoch, signed_verdicts) {
+        // Without the verdicts stored the round would be lost on a restart; the worker retries.
+        tracing::error!(%error, epoch, "cannot store the challenge verdicts");
+        return BTreeMap::new();
     }
     outcomes
 }
@@ -603,6 +716,19 @@ struct EpochProgress {
     pending: BTreeMap<ObjectId, Option<(Instant, ChallengeVerdictCertificate)>>,
 }
 
+impl EpochProgress {
+    /// The progress of `epoch` for a node that already signed verdicts on `signed_targets` in it
+    /// (none: the round is still to do).
+    fn resume(epoch: Epoch, signed_targets: Vec<ObjectId>) -> Self {
+        Self {
+            epoch,
+            seen: Instant::now(),
+            challenged: !signed_targets.is_empty(),
+            pending: signed_targets.into_iter().map(|t| (t, None)).collect(),
+        }
+    }
+}
+
 /// Runs the challenge worker until `cancel`: once per epoch, when the seed is known, challenges
 /// every other member, then exchanges verdicts and submits certificates until each target's
 /// verdict is on chain or the epoch ends.
@@ -612,12 +738,9 @@ pub async fn run<C: ChallengeChain>(
     config: WorkerConfig,
     cancel: CancellationToken,
 ) {
-    let new_progress = |epoch| EpochProgress {
-        epoch,
-        seen: Instant::now(),
-        challenged: false,
-        pending: BTreeMap::new(),
-    };
+    // Verdicts already signed for the epoch (before a restart) are not redone; their exchange
+    // and submission resume.
+    let new_progress = |epoch| EpochProgress::resume(epoch, node.challenges.targets(epoch));
     let mut progress = new_progress(node.epoch());
     loop {
         let epoch = node.epoch();
@@ -635,8 +758,14 @@ pub async fn run<C: ChallengeChain>(
                     .await
                     .unwrap_or_default();
                     let outcomes = run_round(&node, epoch, &seed, &blobs, config.round).await;
-                    progress.pending = outcomes.into_keys().map(|t| (t, None)).collect();
-                    progress.challenged = true;
+                    // Nothing challenged (no reachable target, or the verdicts could not be
+                    // stored) is retried at the next interval, unless there is nobody to
+                    // challenge.
+                    let alone = node.committee().members.len() <= 1;
+                    if !outcomes.is_empty() || alone {
+                        progress.pending = outcomes.into_keys().map(|t| (t, None)).collect();
+                        progress.challenged = true;
+                    }
                 }
                 Ok(None) => tracing::debug!(epoch, "challenge seed not yet known"),
                 Err(error) => tracing::warn!(%error, "cannot read the challenge seed"),
@@ -723,6 +852,7 @@ async fn submit_if_due<C: ChallengeChain>(
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)] // Tests fail loudly by design.
 mod tests {
     use walrus_core::BlsKeyPair;
 
@@ -738,13 +868,49 @@ mod tests {
         let target = ObjectId([1; 32]);
         let signed = |epoch| ChallengeVerdictMsg::verdict(epoch, target, true).sign(&key);
         let state = ChallengeState::default();
-        state.insert(3, target, signed(3));
-        state.insert(4, target, signed(4));
+        state.insert(3, target, signed(3)).unwrap();
+        state.insert(4, target, signed(4)).unwrap();
         assert_eq!(state.verdict(3, &target), Some(signed(3)));
-        state.insert(5, target, signed(5));
+        state.insert(5, target, signed(5)).unwrap();
         assert_eq!(state.verdict(3, &target), None, "two epochs back is pruned");
         assert_eq!(state.verdict(4, &target), Some(signed(4)));
         assert_eq!(state.verdict(5, &ObjectId([2; 32])), None);
+    }
+
+    #[test]
+    fn verdicts_survive_a_restart_and_the_round_is_not_redone() {
+        let dir = tempfile::tempdir().unwrap();
+        let key = key();
+        let (a, b) = (ObjectId([1; 32]), ObjectId([2; 32]));
+        let signed =
+            |epoch, target, passed| ChallengeVerdictMsg::verdict(epoch, target, passed).sign(&key);
+        {
+            let store: Arc<dyn NodeStore> =
+                Arc::new(crate::storage::FjallStore::open(dir.path(), true).unwrap());
+            let state = ChallengeState::persistent(store);
+            assert!(state.targets(6).is_empty());
+            state.insert(5, a, signed(5, a, true)).unwrap();
+            state
+                .insert_all(6, vec![(a, signed(6, a, true)), (b, signed(6, b, false))])
+                .unwrap();
+            state.insert(7, b, signed(7, b, true)).unwrap();
+        }
+        // Reopened, as after a restart in epoch 7.
+        let store: Arc<dyn NodeStore> =
+            Arc::new(crate::storage::FjallStore::open(dir.path(), true).unwrap());
+        let state = ChallengeState::persistent(store);
+        assert_eq!(state.verdict(5, &a), None, "pruned before the restart");
+        assert_eq!(state.verdict(6, &b), Some(signed(6, b, false)));
+        assert_eq!(state.verdict(7, &b), Some(signed(7, b, true)));
+        assert_eq!(state.targets(6), vec![a, b]);
+        let progress = EpochProgress::resume(7, state.targets(7));
+        assert!(progress.challenged, "a signed round is not redone");
+        assert_eq!(
+            progress.pending.keys().copied().collect::<Vec<_>>(),
+            vec![b]
+        );
+        assert!(progress.pending[&b].is_none(), "the exchange starts over");
+        assert!(!EpochProgress::resume(8, state.targets(8)).challenged);
     }
 
     #[test]

@@ -243,7 +243,20 @@ pub struct ChallengeConfig {
     /// How long after it first sees an epoch the node waits before challenging (nodes receive
     /// newly assigned shards at the start of an epoch).
     pub start_delay_secs: u64,
+    /// Challenge-symbol requests (`POST /v1/challenges/symbols`, up to 256 positions each) this
+    /// node answers at once from one client IP address before it rate-limits that client.
+    pub responder_burst: u32,
+    /// Challenge-symbol requests per second this node answers on average per client IP address
+    /// (0: no limit). Refused requests get 429 `CHALLENGE_RATE_LIMITED`.
+    pub responder_requests_per_sec: u32,
 }
+
+/// The default burst of challenge-symbol requests per client: an honest challenger sends
+/// `ceil(samples / 256)` requests per target and epoch (4 by default), and challengers behind
+/// one address (all nodes of `walrus local` are on 127.0.0.1) share the bucket.
+pub const DEFAULT_CHALLENGE_RESPONDER_BURST: u32 = 256;
+/// The default refill rate of challenge-symbol requests per client and second.
+pub const DEFAULT_CHALLENGE_RESPONDER_REQUESTS_PER_SEC: u32 = 16;
 
 /// The default wait after an epoch starts before challenging.
 pub const DEFAULT_CHALLENGE_START_DELAY_SECS: u64 = 600;
@@ -259,6 +272,8 @@ impl Default for ChallengeConfig {
             submit_delay_secs: DEFAULT_CHALLENGE_SUBMIT_DELAY_SECS,
             min_certified_age_epochs: 1,
             start_delay_secs: DEFAULT_CHALLENGE_START_DELAY_SECS,
+            responder_burst: DEFAULT_CHALLENGE_RESPONDER_BURST,
+            responder_requests_per_sec: DEFAULT_CHALLENGE_RESPONDER_REQUESTS_PER_SEC,
         }
     }
 }

@@ -21,6 +21,7 @@ pub mod config;
 pub mod epoch;
 pub mod metrics;
 pub mod node;
+pub mod rate_limit;
 pub mod recovery;
 pub mod storage;
 pub mod tls;
@@ -201,6 +202,8 @@ pub async fn start_with_listener(
         match tls_config {
             Some(tls_config) => tls::serve(listener, app, tls_config, token).await,
             None => {
+                // The peer address feeds the per-client rate limit of the challenge endpoint.
+                let app = app.into_make_service_with_connect_info::<std::net::SocketAddr>();
                 let served = axum::serve(listener, app)
                     .with_graceful_shutdown(token.cancelled_owned())
                     .await;

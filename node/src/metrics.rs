@@ -35,6 +35,8 @@ pub struct Metrics {
     pub challenge_sample_failures: IntCounterVec,
     /// Challenge symbols this node served as responder.
     pub challenge_symbols_served: IntCounter,
+    /// Challenge-symbol requests refused by the per-client rate limit.
+    pub challenge_requests_limited: IntCounter,
     /// Verdict certificates submitted, by outcome (`recorded`, `already_recorded`).
     pub challenge_verdicts_submitted: IntCounterVec,
 }
@@ -117,6 +119,10 @@ impl Metrics {
             challenge_symbols_served: counter(
                 "walrus_node_challenge_symbols_served_total",
                 "Storage-challenge symbols served as responder",
+            ),
+            challenge_requests_limited: counter(
+                "walrus_node_challenge_requests_limited_total",
+                "Storage-challenge symbol requests refused by the per-client rate limit",
             ),
             challenge_verdicts_submitted: counter_vec(
                 "walrus_node_challenge_verdicts_submitted_total",

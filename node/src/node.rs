@@ -143,6 +143,8 @@ pub struct NodeInner {
     pub http: reqwest::Client,
     /// The storage-challenge verdicts this node signed.
     pub challenges: crate::challenge::ChallengeState,
+    /// The per-client rate limit of the challenge-symbols endpoint.
+    pub challenge_limiter: crate::rate_limit::RateLimiter,
     committee: RwLock<Arc<Committee>>,
     previous_committee: RwLock<Option<Arc<Committee>>>,
     shard_status: RwLock<BTreeMap<ShardIndex, ShardStatus>>,
@@ -168,6 +170,11 @@ impl NodeInner {
         let (checkpoint_tx, _) = watch::channel(0);
         let metrics = Metrics::new();
         metrics.epoch.set(i64::from(committee.epoch));
+        let challenges = crate::challenge::ChallengeState::persistent(Arc::clone(&store));
+        let challenge_limiter = crate::rate_limit::RateLimiter::new(
+            config.challenges.responder_burst,
+            config.challenges.responder_requests_per_sec,
+        );
         Self {
             config,
             store,
@@ -176,7 +183,8 @@ impl NodeInner {
             sui,
             metrics,
             http,
-            challenges: crate::challenge::ChallengeState::default(),
+            challenges,
+            challenge_limiter,
             committee: RwLock::new(Arc::new(committee)),
             previous_committee: RwLock::new(None),
             shard_status: RwLock::new(BTreeMap::new()),

@@ -83,6 +83,8 @@ pub mod reason {
     pub const CHALLENGE_VERDICT_NOT_FOUND: &str = "CHALLENGE_VERDICT_NOT_FOUND";
     /// A challenge-symbols request holds no positions or too many (storage challenges, ours).
     pub const INVALID_CHALLENGE_POSITIONS: &str = "INVALID_CHALLENGE_POSITIONS";
+    /// Too many challenge-symbol requests from this client; retry after the given delay.
+    pub const CHALLENGE_RATE_LIMITED: &str = "CHALLENGE_RATE_LIMITED";
 }
 
 /// The canonical status of an error (`error.status`), which fixes its HTTP code.
