@@ -75,15 +75,19 @@ fn parse_digest(value: Option<&String>) -> Result<Digest, Status> {
 
 /// The full proto of an object, with the balance of coins.
 pub fn full_object(object: &Object) -> proto::Object {
-    let mut p = proto::Object::merge_from(object.clone(), &FieldMaskTree::new_wildcard());
-    if let Some(coin) = sui_sdk_types::framework::Coin::try_from_object(object) {
+    object_masked(object, &FieldMaskTree::new_wildcard())
+}
+
+/// The proto of an object with only the fields in `mask` computed (digests and type strings are
+/// not free), with the balance of coins if asked.
+fn object_masked(object: &Object, mask: &FieldMaskTree) -> proto::Object {
+    let mut p = proto::Object::merge_from(object.clone(), mask);
+    if mask.contains("balance")
+        && let Some(coin) = sui_sdk_types::framework::Coin::try_from_object(object)
+    {
         p.balance = Some(coin.balance());
     }
     p
-}
-
-fn object_masked(object: &Object, mask: &FieldMaskTree) -> proto::Object {
-    proto::Object::merge_from(&full_object(object), mask)
 }
 
 fn object_type_of(record: &TxRecord, id: &Address) -> Option<String> {
@@ -100,81 +104,181 @@ fn object_type_of(record: &TxRecord, id: &Address) -> Option<String> {
 
 /// The full `ExecutedTransaction` of a record.
 pub fn full_transaction(record: &TxRecord, checkpointed: bool) -> proto::ExecutedTransaction {
+    transaction_masked(record, checkpointed, &FieldMaskTree::new_wildcard())
+}
+
+/// The `ExecutedTransaction` of a record with only the fields in `mask`. Only the parts the mask
+/// selects are converted: a checkpoint stream that asks for `transactions.digest` (as every
+/// `execute_transaction_and_wait_for_checkpoint` does) must not pay for effects and objects.
+pub fn transaction_masked(
+    record: &TxRecord,
+    checkpointed: bool,
+    mask: &FieldMaskTree,
+) -> proto::ExecutedTransaction {
+    let sub = |field: &str| {
+        mask.subtree(field)
+            .unwrap_or_else(FieldMaskTree::new_wildcard)
+    };
     let mut t = proto::ExecutedTransaction::default();
-    t.digest = Some(record.transaction.digest().to_string());
-    t.transaction = Some(proto::Transaction::from(record.transaction.clone()));
-    t.signatures = record
-        .signatures
-        .iter()
-        .cloned()
-        .map(proto::UserSignature::from)
-        .collect();
-    let mut effects = proto::TransactionEffects::from(record.effects.clone());
-    for changed in &mut effects.changed_objects {
-        if let Some(id) = changed
-            .object_id
-            .as_ref()
-            .and_then(|s| Address::from_str(s).ok())
-        {
-            changed.object_type = object_type_of(record, &id);
-        }
+    if mask.contains("digest") {
+        t.digest = Some(record.transaction.digest().to_string());
     }
-    for unchanged in &mut effects.unchanged_consensus_objects {
-        if let Some(id) = unchanged
-            .object_id
-            .as_ref()
-            .and_then(|s| Address::from_str(s).ok())
-        {
-            unchanged.object_type = object_type_of(record, &id);
-        }
+    if mask.contains("transaction") {
+        t.transaction = Some(proto::Transaction::merge_from(
+            record.transaction.clone(),
+            &sub("transaction"),
+        ));
     }
-    t.effects = Some(effects);
-    t.events = record.events.clone().map(proto::TransactionEvents::from);
+    if mask.contains("signatures") {
+        t.signatures = record
+            .signatures
+            .iter()
+            .cloned()
+            .map(proto::UserSignature::from)
+            .collect();
+    }
+    if mask.contains("effects") {
+        let effects_mask = sub("effects");
+        let mut effects = proto::TransactionEffects::merge_from(&record.effects, &effects_mask);
+        if effects_mask.contains("changed_objects.object_type") {
+            for changed in &mut effects.changed_objects {
+                if let Some(id) = changed
+                    .object_id
+                    .as_ref()
+                    .and_then(|s| Address::from_str(s).ok())
+                {
+                    changed.object_type = object_type_of(record, &id);
+                }
+            }
+        }
+        if effects_mask.contains("unchanged_consensus_objects.object_type") {
+            for unchanged in &mut effects.unchanged_consensus_objects {
+                if let Some(id) = unchanged
+                    .object_id
+                    .as_ref()
+                    .and_then(|s| Address::from_str(s).ok())
+                {
+                    unchanged.object_type = object_type_of(record, &id);
+                }
+            }
+        }
+        t.effects = Some(effects);
+    }
+    if mask.contains("events") {
+        t.events = record.events.clone().map(proto::TransactionEvents::from);
+    }
     if checkpointed {
         t.checkpoint = Some(record.checkpoint);
         t.timestamp = Some(timestamp_ms_to_proto(record.timestamp_ms));
         t.transaction_index = Some(record.index);
     }
-    let mut objects = proto::ObjectSet::default();
-    objects.objects = record
-        .input_objects
-        .iter()
-        .chain(record.output_objects.iter())
-        .map(full_object)
-        .collect();
-    objects.sort_objects();
-    objects
-        .objects
-        .dedup_by(|a, b| a.object_id == b.object_id && a.version == b.version);
-    t.objects = Some(objects);
-    t
+    if mask.contains("objects") {
+        // Sorting and deduplication need the IDs and versions; the mask is applied afterwards.
+        let object_mask = sub("objects").subtree("objects");
+        let mut objects = proto::ObjectSet::default();
+        objects.objects = record
+            .input_objects
+            .iter()
+            .chain(record.output_objects.iter())
+            .map(|o| {
+                let mut p = object_masked(
+                    o,
+                    object_mask
+                        .as_ref()
+                        .unwrap_or(&FieldMaskTree::new_wildcard()),
+                );
+                p.object_id = Some(o.object_id().to_string());
+                p.version = Some(o.version());
+                p
+            })
+            .collect();
+        objects.sort_objects();
+        objects
+            .objects
+            .dedup_by(|a, b| a.object_id == b.object_id && a.version == b.version);
+        t.objects = Some(objects);
+    }
+    proto::ExecutedTransaction::merge_from(&t, mask)
 }
 
+/// Whether a transactions mask selects nothing but `digest`, which the checkpoint record holds.
+fn digests_only(mask: &FieldMaskTree) -> bool {
+    let paths = mask.to_field_mask().paths;
+    !paths.is_empty() && paths.iter().all(|p| p == "digest")
+}
+
+/// The checkpoint proto with the fields in `mask`. `load` reads the checkpoint's transaction
+/// records; it is called only when the mask needs more of them than their digests.
 fn checkpoint_proto(
     record: &CheckpointRecord,
-    txs: &[TxRecord],
+    load: impl FnOnce() -> Result<Vec<TxRecord>, Status>,
     mask: &FieldMaskTree,
-) -> proto::Checkpoint {
+) -> Result<proto::Checkpoint, Status> {
     let mut c = proto::Checkpoint::merge_from(&record.summary, mask);
     c.merge(record.contents.clone(), mask);
-    if let Some(submask) = mask.subtree("transactions") {
+    let tx_mask = mask.subtree("transactions");
+    let objects_mask = mask.subtree("objects");
+    if let Some(submask) = &tx_mask
+        && digests_only(submask)
+        && objects_mask.is_none()
+    {
+        c.transactions = record
+            .transactions
+            .iter()
+            .map(|d| {
+                let mut t = proto::ExecutedTransaction::default();
+                t.digest = Some(d.to_string());
+                t
+            })
+            .collect();
+        return Ok(c);
+    }
+    if tx_mask.is_none() && objects_mask.is_none() {
+        return Ok(c);
+    }
+    let txs = load()?;
+    if let Some(submask) = tx_mask {
         c.transactions = txs
             .iter()
-            .map(|r| proto::ExecutedTransaction::merge_from(&full_transaction(r, true), &submask))
+            .map(|r| transaction_masked(r, true, &submask))
             .collect();
     }
-    if let Some(submask) = mask.subtree("objects") {
+    if let Some(submask) = objects_mask {
+        let object_mask = submask
+            .subtree("objects")
+            .unwrap_or_else(FieldMaskTree::new_wildcard);
         let mut set = proto::ObjectSet::default();
         let mut all: BTreeMap<(Address, u64), &Object> = BTreeMap::new();
-        for r in txs {
+        for r in &txs {
             for o in r.input_objects.iter().chain(r.output_objects.iter()) {
                 all.insert((o.object_id(), o.version()), o);
             }
         }
-        set.objects = all.values().map(|o| full_object(o)).collect();
+        set.objects = all
+            .values()
+            .map(|o| object_masked(o, &object_mask))
+            .collect();
         c.objects = Some(proto::ObjectSet::merge_from(&set, &submask));
     }
-    c
+    Ok(c)
+}
+
+/// The transaction records of a sealed checkpoint, from the store (no chain lock needed: sealed
+/// records never change).
+fn stored_transactions(
+    store: &dyn crate::store::Store,
+    record: &CheckpointRecord,
+) -> Result<Vec<TxRecord>, Status> {
+    record
+        .transactions
+        .iter()
+        .map(|d| {
+            store
+                .transaction(d)
+                .map_err(internal)?
+                .ok_or_else(|| Status::internal("missing checkpoint transaction"))
+        })
+        .collect()
 }
 
 impl RpcState {
@@ -183,17 +287,7 @@ impl RpcState {
         chain: &Chain,
         record: &CheckpointRecord,
     ) -> Result<Vec<TxRecord>, Status> {
-        record
-            .transactions
-            .iter()
-            .map(|d| {
-                chain
-                    .store()
-                    .transaction(d)
-                    .map_err(internal)?
-                    .ok_or_else(|| Status::internal("missing checkpoint transaction"))
-            })
-            .collect()
+        stored_transactions(chain.store().as_ref(), record)
     }
 
     async fn execute(
@@ -294,10 +388,7 @@ impl proto::ledger_service_server::LedgerService for RpcState {
             .map_err(internal)?
             .ok_or_else(|| Status::not_found(format!("Transaction {digest} not found")))?;
         let mut r = proto::GetTransactionResponse::default();
-        r.transaction = Some(proto::ExecutedTransaction::merge_from(
-            &full_transaction(&record, true),
-            &mask,
-        ));
+        r.transaction = Some(transaction_masked(&record, true, &mask));
         Ok(Response::new(r))
     }
 
@@ -312,9 +403,9 @@ impl proto::ledger_service_server::LedgerService for RpcState {
         for digest in &request.digests {
             let digest = parse_digest(Some(digest))?;
             let result = match chain.store().transaction(&digest).map_err(internal)? {
-                Some(record) => proto::GetTransactionResult::new_transaction(
-                    proto::ExecutedTransaction::merge_from(&full_transaction(&record, true), &mask),
-                ),
+                Some(record) => proto::GetTransactionResult::new_transaction(transaction_masked(
+                    &record, true, &mask,
+                )),
                 None => proto::GetTransactionResult::new_error(not_found_status(format!(
                     "Transaction {digest} not found"
                 ))),
@@ -350,9 +441,12 @@ impl proto::ledger_service_server::LedgerService for RpcState {
             .checkpoint(seq)
             .map_err(internal)?
             .ok_or_else(|| Status::not_found(format!("Checkpoint {seq} not found")))?;
-        let txs = self.checkpoint_transactions(&chain, &record)?;
         let mut r = proto::GetCheckpointResponse::default();
-        r.checkpoint = Some(checkpoint_proto(&record, &txs, &mask));
+        r.checkpoint = Some(checkpoint_proto(
+            &record,
+            || self.checkpoint_transactions(&chain, &record),
+            &mask,
+        )?);
         Ok(Response::new(r))
     }
 
@@ -657,10 +751,7 @@ impl proto::transaction_execution_service_server::TransactionExecutionService fo
         let mask = mask(request.read_mask.as_ref(), "effects.status,checkpoint")?;
         let executed = self.execute(transaction, signatures).await?;
         let mut r = proto::ExecuteTransactionResponse::default();
-        r.transaction = Some(proto::ExecutedTransaction::merge_from(
-            &full_transaction(&executed.record, true),
-            &mask,
-        ));
+        r.transaction = Some(transaction_masked(&executed.record, true, &mask));
         Ok(Response::new(r))
     }
 
@@ -688,10 +779,7 @@ impl proto::transaction_execution_service_server::TransactionExecutionService fo
         })?;
         let mut r = proto::SimulateTransactionResponse::default();
         let tx_mask = mask.subtree("transaction").unwrap_or_default();
-        r.transaction = Some(proto::ExecutedTransaction::merge_from(
-            &full_transaction(&record, false),
-            &tx_mask,
-        ));
+        r.transaction = Some(transaction_masked(&record, false, &tx_mask));
         r.suggested_gas_price = Some(crate::chain::REFERENCE_GAS_PRICE);
         Ok(Response::new(r))
     }
@@ -712,9 +800,10 @@ impl proto::subscription_service_server::SubscriptionService for RpcState {
         let mask = mask(request.read_mask.as_ref(), "sequence_number,digest")?;
         // Subscribe before reading the tip so no checkpoint is skipped.
         let mut rx = self.checkpoints.subscribe();
-        let chain = self.chain.clone();
-        let first = chain.read().await.latest().clone();
-        let state = self.clone();
+        let (first, store) = {
+            let guard = self.chain.read().await;
+            (guard.latest().clone(), guard.store().clone())
+        };
         let mut shutdown = self.shutdown.clone();
         let (tx, out) = mpsc::channel(16);
         tokio::spawn(async move {
@@ -754,11 +843,15 @@ impl proto::subscription_service_server::SubscriptionService for RpcState {
                     continue;
                 }
                 let frame = {
-                    let guard = chain.read().await;
-                    state.checkpoint_transactions(&guard, &record).map(|txs| {
+                    checkpoint_proto(
+                        &record,
+                        || stored_transactions(store.as_ref(), &record),
+                        &mask,
+                    )
+                    .map(|checkpoint| {
                         let mut f = proto::SubscribeCheckpointsResponse::default();
                         f.cursor = Some(record.summary.sequence_number);
-                        f.checkpoint = Some(checkpoint_proto(&record, &txs, &mask));
+                        f.checkpoint = Some(checkpoint);
                         f
                     })
                 };
