@@ -8,10 +8,20 @@ use super::{
 };
 use crate::{ids::SliverIndex, metadata::VerifiedBlobMetadataWithId};
 
-/// Up to this symbol size, columns are decoded in batches (see [`decode_column_batches`]);
-/// above it the per-column setup is small next to the data and batching's byte shuffle is not
-/// worth it (unless the symbol size is a multiple of 64, where the shuffle is a plain copy).
+/// Up to this symbol size, columns are decoded in runs of several columns per Reed-Solomon call
+/// (see [`decode_columns`]); above it the per-column setup is small next to the data and the
+/// byte shuffle is not worth it (unless the symbol size is a multiple of 64, where the shuffle
+/// is a plain copy).
 const BATCH_MAX_SYMBOL_SIZE: usize = 256;
+
+/// The most decoded bytes one Reed-Solomon call of a run of columns produces (a run has at least
+/// one column).
+const RUN_BYTES: usize = 4 << 20;
+
+/// The decoded columns held at a time before they are written into the output, at most: an
+/// eighth of the blob up to this (but at least one run per thread). This is the decoder's
+/// working memory beyond the output and the slivers, besides one Reed-Solomon decoder per thread.
+const ROUND_BYTES: usize = 32 << 20;
 
 /// How much to check a decoded blob against its metadata.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -99,6 +109,8 @@ pub fn decode<T: EncodingAxis>(
         Axis::Primary => decode_columns(&chosen, &mut matrix, n, n_rows, n_columns, symbol_size)?,
         Axis::Secondary => decode_rows(&chosen, &mut matrix, n, n_columns, symbol_size)?,
     }
+    // The slivers are no longer needed: free them before the checks.
+    drop(chosen);
     let length = usize::try_from(metadata.metadata().unencoded_length())
         .map_err(|_| DecodeError::InconsistentBlob)?;
     // The padding must be zero: otherwise the encoding was not of these `length` bytes.
@@ -111,6 +123,11 @@ pub fn decode<T: EncodingAxis>(
 }
 
 /// Primary slivers are rows: decode each column position from `n - 2f` rows.
+///
+/// Columns are decoded in runs (one Reed-Solomon call per run of adjacent columns), a round of
+/// runs at a time in parallel; each round is written into `matrix` before the next one starts,
+/// so the decoder holds at most about an eighth of the blob ([`ROUND_BYTES`] at most) of decoded
+/// columns besides the output.
 fn decode_columns<T: EncodingAxis>(
     slivers: &[SliverData<T>],
     matrix: &mut [u8],
@@ -131,90 +148,89 @@ fn decode_columns<T: EncodingAxis>(
         }
         return Ok(());
     }
-    if symbol_size <= BATCH_MAX_SYMBOL_SIZE || layout::is_identity(symbol_size) {
-        return decode_column_batches(slivers, matrix, n, n_rows, n_columns, symbol_size);
-    }
-    let columns: Vec<Vec<u8>> = (0..n_columns)
-        .into_par_iter()
-        .map(|column| {
-            let symbols = slivers.iter().map(|sliver| {
-                let at = column * symbol_size;
-                (
-                    sliver.index().as_usize(),
-                    &sliver.data()[at..at + symbol_size],
-                )
+    let threads = rayon::current_num_threads().max(1);
+    let column_bytes = n_rows * symbol_size;
+    // Small symbols are decoded many columns per call, which spares the per-call setup that
+    // dominates for them (see `layout`); larger ones a column per call, unless the symbol size
+    // is a multiple of 64, where a run of columns is a plain slice of each sliver.
+    let width = if symbol_size <= BATCH_MAX_SYMBOL_SIZE || layout::is_identity(symbol_size) {
+        n_columns
+            .div_ceil(2 * threads)
+            .min((RUN_BYTES / column_bytes).max(1))
+    } else {
+        1
+    };
+    let runs: Vec<usize> = (0..n_columns).step_by(width).collect();
+    let round_bytes = (matrix.len() / 8).min(ROUND_BYTES);
+    let runs_per_round = (round_bytes / (width * column_bytes)).max(threads);
+    for round in runs.chunks(runs_per_round) {
+        let decoded: Vec<(usize, Vec<u8>)> = round
+            .par_iter()
+            .map(|&first| {
+                let last = (first + width).min(n_columns);
+                decode_run(slivers, first..last, n, n_rows, symbol_size).map(|run| (first, run))
+            })
+            .collect::<Result<_, DecodeError>>()?;
+        matrix
+            .par_chunks_exact_mut(row_bytes)
+            .enumerate()
+            .for_each(|(row, out)| {
+                for (first, run) in &decoded {
+                    let run_len = run.len() / n_rows;
+                    let shard = &run[row * run_len..(row + 1) * run_len];
+                    let out = &mut out[first * symbol_size..first * symbol_size + run_len];
+                    if run_len == symbol_size {
+                        out.copy_from_slice(shard);
+                    } else {
+                        layout::shard_to_symbols(shard, symbol_size, out);
+                    }
+                }
             });
-            rs::decode(n_rows, n, symbol_size, symbols)
-                .map_err(EncodingError::ReedSolomon)?
-                .ok_or(DecodeError::InconsistentBlob)
-        })
-        .collect::<Result<_, DecodeError>>()?;
-    matrix
-        .par_chunks_exact_mut(row_bytes)
-        .enumerate()
-        .for_each(|(row, out)| {
-            for (column, cells) in columns.iter().enumerate() {
-                out[column * symbol_size..(column + 1) * symbol_size]
-                    .copy_from_slice(&cells[row * symbol_size..(row + 1) * symbol_size]);
-            }
-        });
+    }
     Ok(())
 }
 
-/// Decodes the columns in a few batches: each batch is one Reed-Solomon call whose shards hold
-/// a run of columns, which spares the per-call setup that dominates for small symbols.
-fn decode_column_batches<T: EncodingAxis>(
+/// Decodes the adjacent `columns` in one Reed-Solomon call; returns the `n_rows` decoded shards
+/// (in the shard layout of [`layout`] when there are several columns).
+fn decode_run<T: EncodingAxis>(
     slivers: &[SliverData<T>],
-    matrix: &mut [u8],
+    columns: std::ops::Range<usize>,
     n: usize,
     n_rows: usize,
-    n_columns: usize,
     symbol_size: usize,
-) -> Result<(), DecodeError> {
-    let row_bytes = n_columns * symbol_size;
-    let n_batches = (2 * rayon::current_num_threads()).clamp(1, n_columns);
-    let batch_columns = n_columns.div_ceil(n_batches);
-    let batches: Vec<(usize, Vec<u8>)> = (0..n_columns)
-        .step_by(batch_columns)
-        .collect::<Vec<_>>()
-        .into_par_iter()
-        .map(|first| {
-            let last = (first + batch_columns).min(n_columns);
-            let range = first * symbol_size..last * symbol_size;
-            let shards: Vec<(usize, Vec<u8>)> = slivers
+) -> Result<Vec<u8>, DecodeError> {
+    let range = columns.start * symbol_size..columns.end * symbol_size;
+    let shard_len = range.len();
+    let decoded = if columns.len() == 1 || layout::is_identity(symbol_size) {
+        // The shard is the slivers' bytes as they are.
+        rs::decode(
+            n_rows,
+            n,
+            shard_len,
+            slivers
                 .iter()
-                .map(|sliver| {
-                    let shard =
-                        layout::symbols_to_shard(&sliver.data()[range.clone()], symbol_size);
-                    (sliver.index().as_usize(), shard)
-                })
-                .collect();
-            let shard_len = range.len();
-            let decoded = rs::decode(
-                n_rows,
-                n,
-                shard_len,
-                shards
-                    .iter()
-                    .map(|(index, shard)| (*index, shard.as_slice())),
-            )
-            .map_err(EncodingError::ReedSolomon)?
-            .ok_or(DecodeError::InconsistentBlob)?;
-            Ok((first, decoded))
-        })
-        .collect::<Result<_, DecodeError>>()?;
-    matrix
-        .par_chunks_exact_mut(row_bytes)
-        .enumerate()
-        .for_each(|(row, out)| {
-            for (first, decoded) in &batches {
-                let shard_len = decoded.len() / n_rows;
-                let shard = &decoded[row * shard_len..(row + 1) * shard_len];
-                let at = first * symbol_size;
-                layout::shard_to_symbols(shard, symbol_size, &mut out[at..at + shard_len]);
-            }
-        });
-    Ok(())
+                .map(|sliver| (sliver.index().as_usize(), &sliver.data()[range.clone()])),
+        )
+    } else {
+        let shards: Vec<(usize, Vec<u8>)> = slivers
+            .iter()
+            .map(|sliver| {
+                let shard = layout::symbols_to_shard(&sliver.data()[range.clone()], symbol_size);
+                (sliver.index().as_usize(), shard)
+            })
+            .collect();
+        rs::decode(
+            n_rows,
+            n,
+            shard_len,
+            shards
+                .iter()
+                .map(|(index, shard)| (*index, shard.as_slice())),
+        )
+    };
+    decoded
+        .map_err(EncodingError::ReedSolomon)?
+        .ok_or(DecodeError::InconsistentBlob)
 }
 
 /// Secondary slivers are columns: decode each row from `n - f` columns.

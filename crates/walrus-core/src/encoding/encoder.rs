@@ -3,8 +3,9 @@
 //! Work is spread over all cores with rayon. Besides the input, the encoder holds the output
 //! slivers (the encoded blob), one leaf hash per cell of the expanded `n x n` matrix (33 bytes
 //! each, 33 MB at n = 1000), the secondary repair symbols while they are distributed into
-//! columns, and the primary repair symbols of at most [`COLUMN_BATCH`] columns at a time. The
-//! input is never copied whole: cells are read from it directly and zero-padded on the fly.
+//! columns, and the primary repair symbols of at most [`COLUMN_BATCH`] columns (and about an
+//! eighth of the blob, [`BATCH_BYTES`] at most) at a time. The input is never copied whole: cells are read from it directly
+//! and zero-padded on the fly.
 
 use std::num::NonZeroU16;
 
@@ -23,8 +24,14 @@ use crate::{
     },
 };
 
-/// Columns whose primary repair symbols are buffered before being written into the rows.
+/// Columns whose primary repair symbols are buffered before being written into the rows, at most.
 const COLUMN_BATCH: usize = 64;
+
+/// The primary repair symbols buffered at a time before being written into the rows, at most:
+/// an eighth of the blob up to this (but at least one group of columns per thread). With large
+/// symbols this, not [`COLUMN_BATCH`], bounds the encoder's working memory beyond the input and
+/// the slivers.
+const BATCH_BYTES: usize = 32 << 20;
 
 /// Columns coded together in one Reed-Solomon call when symbols are small.
 const COLUMN_GROUP: usize = 16;
@@ -177,15 +184,22 @@ fn encode_inner(
     // `leaf_hashes[c][r]` is the leaf hash of cell (r, c).
     let mut leaf_hashes: Vec<Vec<Node>> = Vec::with_capacity(n);
     let mut column_roots: Vec<Node> = Vec::with_capacity(n);
-    for batch_start in (0..n).step_by(COLUMN_BATCH) {
-        let batch_end = (batch_start + COLUMN_BATCH).min(n);
-        // Columns are coded `group` at a time: one Reed-Solomon call whose shards hold a run of
-        // columns (see `layout`), which spares the per-call setup that dominates small symbols.
-        let group = if symbol_size <= GROUP_MAX_SYMBOL_SIZE {
-            COLUMN_GROUP
-        } else {
-            1
-        };
+    // Columns are coded `group` at a time: one Reed-Solomon call whose shards hold a run of
+    // columns (see `layout`), which spares the per-call setup that dominates small symbols.
+    let group = if symbol_size <= GROUP_MAX_SYMBOL_SIZE {
+        COLUMN_GROUP
+    } else {
+        1
+    };
+    let min_batch = rayon::current_num_threads().max(1) * group;
+    let batch_bytes = (data.len() / 8).min(BATCH_BYTES);
+    let batch = (batch_bytes / ((n - n_rows) * symbol_size).max(1))
+        .min(COLUMN_BATCH)
+        .max(min_batch)
+        .div_ceil(group)
+        * group;
+    for batch_start in (0..n).step_by(batch) {
+        let batch_end = (batch_start + batch).min(n);
         let groups: Vec<usize> = (batch_start..batch_end).step_by(group).collect();
         let results: Vec<ExpandedColumn> = groups
             .into_par_iter()
@@ -274,6 +288,13 @@ fn expand_columns(
     let n_group = columns.len();
     let shard_len = n_group * symbol_size;
     let mut encoder = RsEncoder::new(n_rows, n, shard_len).map_err(rs_error)?;
+    if let [column] = columns {
+        // One column: its bytes are the source shards and the repair shards are its repair
+        // symbols, no rearranging.
+        let mut repair = vec![0u8; encoder.n_repair() * shard_len];
+        encoder.encode_into(column, &mut repair).map_err(rs_error)?;
+        return Ok(vec![expanded_column(column, repair, symbol_size)]);
+    }
     // Shard r holds cells (r, c) of every column c of the group.
     let mut source = Vec::with_capacity(n_rows * shard_len);
     let mut cells = vec![0u8; shard_len];
@@ -310,16 +331,19 @@ fn expand_columns(
     Ok(columns
         .iter()
         .zip(repairs)
-        .map(|(column, repair)| {
-            let cells: Vec<&[u8]> = column
-                .chunks_exact(symbol_size)
-                .chain(repair.chunks_exact(symbol_size))
-                .collect();
-            let hashes = merkle::leaf_hashes(cells.into_iter());
-            let root = merkle::root_from_leaf_hashes(hashes.clone());
-            (hashes, root, repair)
-        })
+        .map(|(column, repair)| expanded_column(column, repair, symbol_size))
         .collect())
+}
+
+/// The leaf hashes and Merkle root of a column expanded with its `repair` symbols.
+fn expanded_column(column: &[u8], repair: Vec<u8>, symbol_size: usize) -> ExpandedColumn {
+    let cells: Vec<&[u8]> = column
+        .chunks_exact(symbol_size)
+        .chain(repair.chunks_exact(symbol_size))
+        .collect();
+    let hashes = merkle::leaf_hashes(cells.into_iter());
+    let root = merkle::root_from_leaf_hashes(hashes.clone());
+    (hashes, root, repair)
 }
 
 fn sliver_index(index: usize) -> SliverIndex {

@@ -143,14 +143,10 @@ pub(crate) fn decode<'a>(
             .map_err(|error| error.to_string())?;
     }
     let result = decoder.decode().map_err(|error| error.to_string())?;
-    let restored: Vec<(usize, Vec<u8>)> = result
-        .restored_original_iter()
-        .map(|(index, data)| (index, data.to_vec()))
-        .collect();
-    drop(result);
-    for (index, data) in restored {
-        output[index * symbol_size..(index + 1) * symbol_size].copy_from_slice(&data);
+    for (index, data) in result.restored_original_iter() {
+        output[index * symbol_size..(index + 1) * symbol_size].copy_from_slice(data);
     }
+    drop(result);
     Ok(Some(output))
 }
 
