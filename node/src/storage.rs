@@ -38,7 +38,16 @@ fn engine(error: fjall::Error) -> StoreError {
         fjall::Error::Storage(fjall::LsmError::Io(io)) => Some(io),
         _ => None,
     };
-    if io.is_some_and(|io| io.kind() == std::io::ErrorKind::StorageFull) {
+    // No space: the device is full, the user's quota is used up, or a file may not grow
+    // (RLIMIT_FSIZE / EFBIG). The uploader gets a clear "disk full" answer for all three.
+    if io.is_some_and(|io| {
+        matches!(
+            io.kind(),
+            std::io::ErrorKind::StorageFull
+                | std::io::ErrorKind::QuotaExceeded
+                | std::io::ErrorKind::FileTooLarge
+        )
+    }) {
         StoreError::Full
     } else {
         StoreError::Engine(error.to_string())
