@@ -58,7 +58,10 @@ fn parse_args() -> anyhow::Result<Args> {
             ),
         }
     }
-    anyhow::ensure!(args.nodes >= 4, "--nodes must be at least 4 (node 0 loses a shard)");
+    anyhow::ensure!(
+        args.nodes >= 4,
+        "--nodes must be at least 4 (node 0 loses a shard)"
+    );
     anyhow::ensure!(args.blobs > 0, "--blobs must be at least 1");
     Ok(args)
 }
