@@ -713,13 +713,14 @@ pub async fn challenges(context: &Context, args: ChallengesArgs) -> anyhow::Resu
 fn challenges_text(info: &walrus_sdk::ChallengesInfo) -> String {
     let mut text = format!(
         "Epoch {}: window {} epochs, slash {}.{:02}% after {} consecutive failures; {} FROST \
-         slashed in total",
+         slashed in total, {} FROST in the slashing fund (taken from withdrawn stakes)",
         info.epoch,
         info.window,
         info.slash_bps / 100,
         info.slash_bps % 100,
         info.slash_after_failures,
-        info.total_slashed
+        info.total_slashed,
+        info.slashed_fund
     );
     for node in &info.nodes {
         let recent = if node.recent.is_empty() {

@@ -216,6 +216,8 @@ async fn challenges_and_stakes_show_a_slash() {
         after_two["totalSlashed"].as_u64().unwrap() > 0,
         "{after_two}"
     );
+    // The fund fills only when a slashed stake is withdrawn.
+    assert_eq!(after_two["slashedFund"], 0, "{after_two}");
     let node = after_two["nodes"]
         .as_array()
         .unwrap()

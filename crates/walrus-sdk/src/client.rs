@@ -175,6 +175,8 @@ pub struct ChallengesInfo {
     pub slash_bps: u16,
     /// The FROST slashed from all pools so far.
     pub total_slashed: u64,
+    /// The FROST in the slashing fund: the slashed part of the stakes withdrawn so far.
+    pub slashed_fund: u64,
     /// The nodes, in node-ID order.
     pub nodes: Vec<NodeChallengeInfo>,
 }
@@ -662,6 +664,7 @@ impl WalrusClient {
             slash_after_failures: challenges.params.slash_after_failures,
             slash_bps: challenges.params.slash_bps,
             total_slashed: challenges.total_slashed,
+            slashed_fund: challenges.slashed_fund.value,
             nodes,
         })
     }

@@ -102,6 +102,7 @@ const KNOWN_KEYS: &[&str] = &[
     "system_object_id",
     "staking_object_id",
     "walrus_type_origin_id",
+    "wal_treasury_id",
     "wallet_path",
     "gas_budget",
     "execution_timeout_secs",
