@@ -158,7 +158,9 @@ pub struct NodeConfig {
     /// Whether every write is synced to disk before it is acknowledged.
     #[serde(default = "default_true")]
     pub sync_writes: bool,
-    /// Whether the node calls the permissionless epoch-change functions when they are due.
+    /// Whether the node calls the permissionless epoch-change functions (`voting_end`,
+    /// `initiate_epoch_change`) when they are due (default on; `for_local` turns it off because
+    /// local networks have one driver of their own).
     #[serde(default = "default_true")]
     pub drive_epoch_change: bool,
     /// Storage challenges (this node as challenger; it always answers challenges).
@@ -387,7 +389,8 @@ impl NodeConfig {
             pending_cache_entries: DEFAULT_PENDING_CACHE_ENTRIES,
             max_sync_slivers: DEFAULT_MAX_SYNC_SLIVERS,
             sync_writes: true,
-            drive_epoch_change: true,
+            // Local networks have one external driver (`walrus local`, or the test itself).
+            drive_epoch_change: false,
             challenges: ChallengeConfig::default(),
             fault_injection: FaultInjectionConfig::default(),
         }

@@ -132,6 +132,9 @@ pub async fn start(config: NodeConfig) -> Result<NodeHandle, NodeError> {
     start_with_listener(config, listener).await
 }
 
+/// How often the epoch driver checks whether an epoch-change call is due.
+const EPOCH_DRIVER_TICK: Duration = Duration::from_secs(1);
+
 /// Starts a node serving the REST API on an already bound listener (tests bind port 0 first
 /// so the address can go on chain before the node starts).
 pub async fn start_with_listener(
@@ -246,6 +249,21 @@ pub async fn start_with_listener(
             node.config.challenges.worker_config(),
             cancel.clone(),
         )));
+    }
+    if node.config.drive_epoch_change {
+        let sui = node.sui.clone();
+        let token = cancel.clone();
+        tasks.push(tokio::spawn(async move {
+            let drive =
+                walrus_sui::epoch_driver::drive_epochs(&sui, EPOCH_DRIVER_TICK, |epoch, error| {
+                    // Expected when another driver made the call first.
+                    tracing::debug!(epoch, %error, "epoch driver: call not applied");
+                });
+            tokio::select! {
+                () = drive => {}
+                () = token.cancelled() => {}
+            }
+        }));
     }
     tracing::info!(%name, %rest_address, epoch, shards = ?node.owned_shards(), "storage node started");
     Ok(NodeHandle {

@@ -522,90 +522,17 @@ fn epoch_driver(
     Ok(Some(client))
 }
 
-/// What the epoch driver should call now, given the staking state and the time (ms).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum EpochStep {
-    /// Nothing is due.
-    Wait,
-    /// `voting_end`: select the next committee.
-    VotingEnd,
-    /// `initiate_epoch_change`: start the next epoch.
-    InitiateEpochChange,
-}
-
-/// The timing of the staking state that decides the next epoch-change call.
-#[derive(Debug, Clone, Copy)]
-struct EpochTiming {
-    epoch: u32,
-    state: walrus_sui::objects::EpochState,
-    duration_ms: u64,
-    first_epoch_start_ms: u64,
-}
-
-impl EpochTiming {
-    fn of(state: &walrus_sui::objects::StakingInnerV1) -> Self {
-        Self {
-            epoch: state.epoch,
-            state: state.epoch_state,
-            duration_ms: state.epoch_duration,
-            first_epoch_start_ms: state.first_epoch_start,
-        }
-    }
-
-    /// What is due at `now_ms`, with the contract's rules: voting ends half an epoch after the
-    /// last epoch change completed, the next epoch starts a whole epoch after it (epoch 0 ends
-    /// at the first epoch's start).
-    fn step(&self, now_ms: u64) -> EpochStep {
-        use walrus_sui::objects::EpochState;
-        let due = |after_change: u64| {
-            if self.epoch == 0 {
-                self.first_epoch_start_ms
-            } else {
-                after_change
-            }
-        };
-        match self.state {
-            EpochState::EpochChangeDone(last_change)
-                if now_ms >= due(last_change.saturating_add(self.duration_ms / 2)) =>
-            {
-                EpochStep::VotingEnd
-            }
-            EpochState::NextParamsSelected(last_change)
-                if now_ms >= due(last_change.saturating_add(self.duration_ms)) =>
-            {
-                EpochStep::InitiateEpochChange
-            }
-            _ => EpochStep::Wait,
-        }
-    }
-}
-
 /// Makes the permissionless epoch-change calls when they are due, until aborted.
 async fn drive_epochs(client: walrus_sui::client::WalrusSuiClient) {
-    let mut tick = tokio::time::interval(DRIVER_TICK);
     let mut last_warning = None;
-    loop {
-        tick.tick().await;
-        let state = match client.staking_state().await {
-            Ok(state) => state,
-            Err(_) => continue, // The chain may be restarting; try again next tick.
-        };
-        let now_ms = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX));
-        let result = match EpochTiming::of(&state).step(now_ms) {
-            EpochStep::Wait => continue,
-            EpochStep::VotingEnd => client.voting_end().await,
-            EpochStep::InitiateEpochChange => client.initiate_epoch_change().await,
-        };
+    walrus_sui::epoch_driver::drive_epochs(&client, DRIVER_TICK, |epoch, error| {
         // The chain's clock may lag ours by a moment ("too early"): warn once per epoch.
-        if let Err(error) = result
-            && last_warning != Some(state.epoch)
-        {
-            last_warning = Some(state.epoch);
-            eprintln!("warning: epoch driver (epoch {}): {error}", state.epoch);
+        if last_warning != Some(epoch) {
+            last_warning = Some(epoch);
+            eprintln!("warning: epoch driver (epoch {epoch}): {error}");
         }
-    }
+    })
+    .await;
 }
 
 /// The signals `walrus local` handles while it runs.
@@ -939,35 +866,7 @@ async fn run_indexer(
 
 #[cfg(test)]
 mod tests {
-    use walrus_sui::objects::EpochState;
-
     use super::*;
-
-    fn timing(epoch: u32, state: EpochState) -> EpochTiming {
-        EpochTiming {
-            epoch,
-            state,
-            duration_ms: 10_000,
-            first_epoch_start_ms: 500,
-        }
-    }
-
-    #[test]
-    fn epoch_driver_calls_each_step_when_due() {
-        let done = timing(3, EpochState::EpochChangeDone(100_000));
-        assert_eq!(done.step(104_999), EpochStep::Wait);
-        assert_eq!(done.step(105_000), EpochStep::VotingEnd);
-        let selected = timing(3, EpochState::NextParamsSelected(100_000));
-        assert_eq!(selected.step(109_999), EpochStep::Wait);
-        assert_eq!(selected.step(110_000), EpochStep::InitiateEpochChange);
-        // While the nodes sync shards nothing is due.
-        let syncing = timing(3, EpochState::EpochChangeSync(4));
-        assert_eq!(syncing.step(u64::MAX), EpochStep::Wait);
-        // Epoch 0 ends at the first epoch's start.
-        let genesis = timing(0, EpochState::NextParamsSelected(0));
-        assert_eq!(genesis.step(499), EpochStep::Wait);
-        assert_eq!(genesis.step(500), EpochStep::InitiateEpochChange);
-    }
 
     #[test]
     fn demo_bytes_are_deterministic_and_sized() {

@@ -12,6 +12,7 @@
 pub mod calls;
 pub mod client;
 pub mod config;
+pub mod epoch_driver;
 pub mod errors;
 pub mod events;
 pub mod move_types;
