@@ -10,10 +10,7 @@ use std::{collections::BTreeMap, sync::Arc, time::Duration};
 
 use tokio_util::sync::CancellationToken;
 use walrus_core::{BlobId, BlsPublicKey, Epoch, ShardIndex};
-use walrus_node_api::{
-    NodeClient,
-    tls::{NetworkPublicKey, pinned_http_client},
-};
+use walrus_node_api::NodeClient;
 use walrus_sui::{
     client::{ChainError, CheckpointCursor, CheckpointEvents, WalrusSuiClient},
     events::ContractEvent,
@@ -159,11 +156,17 @@ pub async fn fetch_committee(
         let client = match sui.staking_pool(member.node_id).await {
             Ok(pool) => {
                 let url = base_url(&pool.node_info.network_address, peers_use_tls);
-                peer_client(http, &url, &pool.node_info.network_public_key)
-                    .map_err(|error| {
-                        tracing::warn!(node_id = %member.node_id, %error, "unusable peer");
-                    })
-                    .ok()
+                NodeClient::for_member(
+                    http,
+                    &url,
+                    &pool.node_info.network_public_key,
+                    PEER_CONNECT_TIMEOUT,
+                    PEER_TIMEOUT,
+                )
+                .map_err(|error| {
+                    tracing::warn!(node_id = %member.node_id, %error, "unusable peer");
+                })
+                .ok()
             }
             Err(error) => {
                 tracing::warn!(node_id = %member.node_id, %error, "cannot read staking pool");
@@ -185,23 +188,6 @@ pub async fn fetch_committee(
 const PEER_TIMEOUT: Duration = Duration::from_secs(60);
 /// How long connecting to a peer may take.
 const PEER_CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
-
-/// The client for a peer at `url`: over HTTPS it accepts only a certificate for the peer's
-/// on-chain network public key; over plain HTTP (local networks) it is the shared `http`.
-fn peer_client(
-    http: &reqwest::Client,
-    url: &str,
-    network_public_key: &[u8],
-) -> Result<NodeClient, String> {
-    if url.starts_with("https://") {
-        let key = NetworkPublicKey::from_on_chain(network_public_key).map_err(|e| e.to_string())?;
-        let client = pinned_http_client(key, PEER_CONNECT_TIMEOUT, PEER_TIMEOUT)
-            .map_err(|e| e.to_string())?;
-        NodeClient::with_client(client, url).map_err(|e| e.to_string())
-    } else {
-        NodeClient::with_client(http.clone(), url).map_err(|e| e.to_string())
-    }
-}
 
 /// Follows the chain until cancelled, applying each checkpoint and acting on its effects.
 pub async fn run(node: Arc<NodeInner>, cancel: CancellationToken) {

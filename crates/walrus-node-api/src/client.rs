@@ -54,6 +54,9 @@ pub enum NodeApiError {
     /// A successful response body could not be decoded.
     #[error("cannot decode the response: {0}")]
     Decode(String),
+    /// A client pinned to a node's network key could not be set up.
+    #[error(transparent)]
+    Tls(#[from] crate::tls::TlsError),
 }
 
 impl NodeApiError {
@@ -116,6 +119,25 @@ impl NodeClient {
             .timeout(std::time::Duration::from_secs(300))
             .build()?;
         Self::with_client(client, base_url)
+    }
+
+    /// The client of a committee member at `base_url`. Over HTTPS it has a client of its own
+    /// (with these timeouts) that accepts only a certificate for the member's on-chain
+    /// `network_public_key`; over plain HTTP (local networks) it sends with the shared `http`.
+    pub fn for_member(
+        http: &reqwest::Client,
+        base_url: &str,
+        network_public_key: &[u8],
+        connect_timeout: std::time::Duration,
+        timeout: std::time::Duration,
+    ) -> Result<Self, NodeApiError> {
+        if base_url.starts_with("https://") {
+            let key = crate::tls::NetworkPublicKey::from_on_chain(network_public_key)?;
+            let pinned = crate::tls::pinned_http_client(key, connect_timeout, timeout)?;
+            Self::with_client(pinned, base_url)
+        } else {
+            Self::with_client(http.clone(), base_url)
+        }
     }
 
     /// Creates a client for the node at `base_url` that sends requests with `client`.

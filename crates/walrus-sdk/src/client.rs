@@ -262,26 +262,6 @@ impl WalrusClient {
         })
     }
 
-    /// The REST client of a node at `url`. Over HTTPS it accepts only a certificate whose key
-    /// is the node's on-chain network public key (the node's self-signed certificate); plain
-    /// HTTP (local networks) uses the shared client.
-    fn node_client(&self, url: &str, network_public_key: &[u8]) -> Result<NodeClient, String> {
-        if url.starts_with("https://") {
-            let key = walrus_node_api::tls::NetworkPublicKey::from_on_chain(network_public_key)
-                .map_err(|e| e.to_string())?;
-            let communication = &self.inner.config.communication;
-            let http = walrus_node_api::tls::pinned_http_client(
-                key,
-                Duration::from_millis(communication.connect_timeout_ms),
-                communication.request_timeout(),
-            )
-            .map_err(|e| e.to_string())?;
-            NodeClient::with_client(http, url).map_err(|e| e.to_string())
-        } else {
-            NodeClient::with_client(self.inner.http.clone(), url).map_err(|e| e.to_string())
-        }
-    }
-
     /// The chain client.
     pub fn sui(&self) -> &WalrusSuiClient {
         &self.inner.sui
@@ -318,16 +298,22 @@ impl WalrusClient {
                 .map(|m| self.inner.sui.staking_pool(m.node_id)),
         )
         .await;
-        let scheme = &self.inner.config.communication.node_scheme;
+        let communication = &self.inner.config.communication;
+        let scheme = &communication.node_scheme;
         let mut members = Vec::with_capacity(info.members.len());
         for (index, (member, pool)) in info.members.iter().zip(pools).enumerate() {
             let pool = pool?;
             let url = node_url(&pool.node_info.network_address, scheme);
-            let (client, client_error) =
-                match self.node_client(&url, &pool.node_info.network_public_key) {
-                    Ok(client) => (Some(client), None),
-                    Err(e) => (None, Some(e)),
-                };
+            let (client, client_error) = match NodeClient::for_member(
+                &self.inner.http,
+                &url,
+                &pool.node_info.network_public_key,
+                Duration::from_millis(communication.connect_timeout_ms),
+                communication.request_timeout(),
+            ) {
+                Ok(client) => (Some(client), None),
+                Err(e) => (None, Some(e.to_string())),
+            };
             members.push(Member {
                 index: u16::try_from(index)
                     .map_err(|_| SdkError::InvalidArgument("committee too large".into()))?,
