@@ -529,31 +529,16 @@ impl NodeConfig {
 
     /// The BLS protocol key pair.
     pub fn load_protocol_key(&self) -> Result<BlsKeyPair, ConfigError> {
-        let text = match (&self.protocol_key, &self.protocol_key_path) {
-            (Some(key), _) => key.clone(),
-            (None, Some(path)) => {
-                std::fs::read_to_string(path).map_err(|source| ConfigError::Io {
-                    path: path.clone(),
-                    source,
-                })?
-            }
-            (None, None) => return Err(invalid("protocol_key", "missing")),
-        };
+        let text = key_text(&self.protocol_key, &self.protocol_key_path)?
+            .ok_or_else(|| invalid("protocol_key", "missing"))?;
         BlsKeyPair::from_tagged_base64(text.trim())
             .map_err(|e| invalid("protocol_key", e.to_string()))
     }
 
     /// The 32-byte seed of the Ed25519 network key, if configured.
     pub fn load_network_key(&self) -> Result<Option<[u8; 32]>, ConfigError> {
-        let text = match (&self.network_key, &self.network_key_path) {
-            (Some(key), _) => key.clone(),
-            (None, Some(path)) => {
-                std::fs::read_to_string(path).map_err(|source| ConfigError::Io {
-                    path: path.clone(),
-                    source,
-                })?
-            }
-            (None, None) => return Ok(None),
+        let Some(text) = key_text(&self.network_key, &self.network_key_path)? else {
+            return Ok(None);
         };
         let wallet = parse_key("network_key", &text)?;
         // The keystore entry is base64 of the scheme flag and the seed.
@@ -604,6 +589,25 @@ fn parse_operator_key(key: &str) -> Result<Wallet, ConfigError> {
 }
 
 /// An Ed25519 key: a Sui keystore entry or the seed as 64 hex digits.
+/// A key given inline (preferred) or in a file, as text; `None` if neither is set.
+fn key_text(
+    inline: &Option<String>,
+    path: &Option<PathBuf>,
+) -> Result<Option<String>, ConfigError> {
+    match (inline, path) {
+        (Some(key), _) => Ok(Some(key.clone())),
+        (None, Some(path)) => {
+            std::fs::read_to_string(path)
+                .map(Some)
+                .map_err(|source| ConfigError::Io {
+                    path: path.clone(),
+                    source,
+                })
+        }
+        (None, None) => Ok(None),
+    }
+}
+
 fn parse_key(field: &'static str, key: &str) -> Result<Wallet, ConfigError> {
     let key = key.trim();
     let hex_text = key.trim_start_matches("0x");
