@@ -24,7 +24,6 @@ use walrus_devnet::{Devnet, DevnetConfig};
 use walrus_indexer::store::open_url;
 use walrus_indexer::{Indexer, IndexerConfig, Store, SuiContext};
 use walrus_sui::client::{BlobRegistration, WalrusSuiClient};
-use walrus_sui::config::WalrusSuiConfig;
 use walrus_sui::move_types::U256;
 use walrus_sui::wallet::Wallet;
 
@@ -122,14 +121,7 @@ async fn main() -> anyhow::Result<()> {
         ..DevnetConfig::default()
     };
     let devnet = Devnet::start(config, &dir.path().join("devnet")).await?;
-    let genesis = devnet.genesis().clone();
-    let mut sui_config = WalrusSuiConfig::new(
-        devnet.grpc_url(),
-        genesis.wal_package,
-        genesis.walrus_package,
-        genesis.system_object,
-        genesis.staking_object,
-    );
+    let mut sui_config = devnet.sui_config();
     sui_config.execution_timeout_secs = 120;
 
     let url = match options.backend.as_str() {

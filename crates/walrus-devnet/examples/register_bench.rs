@@ -23,7 +23,6 @@ use walrus_devnet::genesis::{BalanceConfig, FROST_PER_WAL, MIST_PER_SUI};
 use walrus_devnet::natives::blob::derive_blob_id;
 use walrus_devnet::{Devnet, DevnetConfig};
 use walrus_sui::client::{BlobRegistration, WalrusSuiClient};
-use walrus_sui::config::WalrusSuiConfig;
 use walrus_sui::move_types::U256;
 use walrus_sui::wallet::Wallet;
 
@@ -96,14 +95,7 @@ async fn main() -> anyhow::Result<()> {
         ..DevnetConfig::default()
     };
     let devnet = Devnet::start(config, dir.path()).await?;
-    let genesis = devnet.genesis().clone();
-    let mut client_config = WalrusSuiConfig::new(
-        devnet.grpc_url(),
-        genesis.wal_package,
-        genesis.walrus_package,
-        genesis.system_object,
-        genesis.staking_object,
-    );
+    let mut client_config = devnet.sui_config();
     client_config.execution_timeout_secs = 120;
 
     // The subscriber: counts checkpoints and transactions while the load runs.
